@@ -1,0 +1,3 @@
+//! `local-procs`: the single-machine lessons (to come).
+
+fn main() {}

@@ -1,0 +1,127 @@
+//! scripts/mpirun on its own: the flags it adds, the hostfiles it refuses,
+//! the missing MPI it reports. `--dry-run` prints the command without
+//! running it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use local_procs::supervise::{Outcome, Supervised};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn wrapper(args: &[&str]) -> Supervised {
+    Supervised::new(workspace().join("scripts/mpirun"))
+        .args(args)
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(30))
+}
+
+fn run(args: &[&str]) -> Outcome {
+    wrapper(args).run().unwrap()
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mpi-demos-wrapper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn prints_the_real_command_with_oversubscription_and_default_hostfile() {
+    let out = run(&["--dry-run", "-np", "64", "/bin/true"]);
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    let command = out.stderr.lines().find(|l| l.starts_with("+ ")).expect("the command is printed");
+    assert!(command.contains("--oversubscribe"), "{command}");
+    assert!(command.contains("--hostfile hostfiles/localhost"), "{command}");
+    assert!(command.contains("-np 64 /bin/true"), "{command}");
+    if nix::unistd::Uid::effective().is_root() {
+        assert!(command.contains("--allow-run-as-root"), "{command}");
+        assert!(out.stderr.contains("running as root"), "{}", out.describe());
+    }
+}
+
+#[test]
+fn no_oversubscription_within_the_slots() {
+    let hosts = temp_file("two-slots", "localhost slots=2\n");
+    let out = run(&["--dry-run", "--hostfile", hosts.to_str().unwrap(), "-np", "2", "/bin/true"]);
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    assert!(!out.stderr.contains("--oversubscribe"), "{}", out.describe());
+}
+
+#[test]
+fn other_options_pass_through_in_order() {
+    let out = run(&["--dry-run", "-np", "2", "--mca", "btl", "self,vader", "--tag-output", "/bin/echo", "-n", "x"]);
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    assert!(out.stderr.contains("--mca btl self,vader --tag-output /bin/echo -n x"), "{}", out.describe());
+}
+
+#[test]
+fn bad_hostfiles_are_refused_with_file_and_line() {
+    let cases = [
+        ("zero-slots", "node1 slots=4\nnode2 slots=0\n", ":2: 'slots=0'"),
+        ("words", "node1 slots=2 please\n", ":1: unexpected 'please'"),
+        ("shell", "# a comment\n$(touch /tmp/never) slots=1\n", ":2: '$(touch' is not a host name"),
+        ("empty", "# nothing but comments\n\n", "names no host"),
+        ("not-a-number", "node1 slots=many\n", "whole number"),
+    ];
+    for (name, text, expected) in cases {
+        let hosts = temp_file(name, text);
+        let out = run(&["--hostfile", hosts.to_str().unwrap(), "-np", "2", "/bin/true"]);
+        assert_eq!(out.code(), 2, "{name}: {}", out.describe());
+        assert!(out.stderr.contains(expected), "{name}: {}", out.describe());
+        assert!(out.stderr.contains(hosts.to_str().unwrap()), "{name}: names the file: {}", out.describe());
+        assert!(!out.stderr.contains("\n+ "), "{name}: nothing was launched: {}", out.describe());
+    }
+    assert!(!std::path::Path::new("/tmp/never").exists(), "a hostfile was evaluated by a shell");
+    let out = run(&["--hostfile", "/nonexistent/hosts", "-np", "2", "/bin/true"]);
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("'/nonexistent/hosts' does not exist"), "{}", out.describe());
+}
+
+#[test]
+fn check_hostfile_counts_slots() {
+    let hosts = temp_file("three", "# lab\nnode1 slots=3\nnode2 slots=3 # rack 2\n10.0.0.3 slots=3 max_slots=4\n");
+    let out = run(&["--check-hostfile", hosts.to_str().unwrap()]);
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    assert!(out.stdout.contains("3 host(s), 9 slot(s)"), "{}", out.describe());
+}
+
+#[test]
+fn wrong_rank_counts_and_programs_are_refused() {
+    let out = run(&["-np", "zero", "/bin/true"]);
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("-np 'zero'"), "{}", out.describe());
+    let out = run(&["-np", "2", "target/release/no-such-lesson"]);
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("does not exist"), "{}", out.describe());
+}
+
+#[test]
+fn a_missing_mpi_is_reported() {
+    // A PATH with the few tools the script needs and no MPI at all.
+    let bin = std::env::temp_dir().join(format!("mpi-demos-nompi-{}", std::process::id()));
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["bash", "dirname", "basename"] {
+        let target = bin.join(tool);
+        if !target.exists() {
+            std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), target)
+                .or_else(|_| std::os::unix::fs::symlink(format!("/bin/{tool}"), bin.join(tool)))
+                .unwrap();
+        }
+    }
+    let out = wrapper(&["-np", "2", "/bin/true"]).env("PATH", &bin).env_remove("MPI").run().unwrap();
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("no MPI is installed"), "{}", out.describe());
+    assert!(out.stderr.contains("install-deps"), "{}", out.describe());
+}
+
+#[test]
+fn an_unknown_mpi_is_refused() {
+    let out = wrapper(&["-np", "2", "/bin/true"]).env("MPI", "lam").run().unwrap();
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("MPI='lam' is not known"), "{}", out.describe());
+}
