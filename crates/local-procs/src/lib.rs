@@ -1,5 +1,37 @@
-//! Processes on one machine, the way Python's `multiprocessing` teaches
-//! them. For now: [`supervise`], running a program with a time limit and
+//! Python's `multiprocessing`, in Rust on `nix`: the small library under the
+//! `local-procs` lessons.
+//!
+//! | Python                          | here                                  |
+//! |---------------------------------|---------------------------------------|
+//! | `Process(target=f, name=..)`    | [`Process::new`], [`Process::with_name`] |
+//! | subclass with `run()`           | [`Run`] and [`Process::from_run`]     |
+//! | `Pipe(duplex=False)`            | [`pipe()`]                            |
+//! | `Queue()`                       | [`Queue`]                             |
+//! | `Lock()`, `Barrier(n)`          | [`Lock`], [`Barrier`]                 |
+//! | `Pool(n).map(f, xs)`            | [`Pool::new`], [`Pool::map`]          |
+//! | `current_process().name`        | [`current_name`]                      |
+//!
+//! Everything here works across `fork`: make a pipe, queue, lock or barrier
+//! *before* starting the processes that share it, and move it (or a clone)
+//! into each of them. `fork` must happen in a single-threaded program;
+//! [`Process::start`] checks.
+//!
+//! [`supervise`] is the other side: running a program with a time limit and
 //! checking that nothing it started outlives it, for tests and benchmarks.
 
+pub mod error;
+pub mod pace;
+pub mod pipe;
+pub mod pool;
+pub mod process;
+pub mod queue;
+mod shm;
 pub mod supervise;
+pub mod sync;
+
+pub use error::Error;
+pub use pipe::pipe;
+pub use pool::Pool;
+pub use process::{current_name, exit_cleanup, Process, Run};
+pub use queue::Queue;
+pub use sync::{Barrier, Lock};

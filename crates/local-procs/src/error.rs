@@ -1,0 +1,57 @@
+//! The one error type of the library.
+
+use std::io;
+use std::time::Duration;
+
+use nix::errno::Errno;
+
+/// What can go wrong with a process, a channel or a pool.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `start` was called twice.
+    #[error("process '{0}' was already started; a process can be started once")]
+    AlreadyStarted(String),
+    /// `join`, `terminate` or `kill` before `start`.
+    #[error("process '{0}' was not started yet")]
+    NotStarted(String),
+    /// `fork` in a program that runs threads copies only the calling thread;
+    /// locks held by the others stay locked forever in the child.
+    #[error("cannot fork safely: this program runs {0} threads (fork copies only the calling one)")]
+    MultiThreaded(usize),
+    /// The operating system refused.
+    #[error("{0}: {1}")]
+    Os(&'static str, #[source] Errno),
+    /// Reading or writing a pipe failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// A message could not be encoded or decoded.
+    #[error("message encoding: {0}")]
+    Codec(#[from] postcard::Error),
+    /// Nobody is left to read what is sent: every reading end is closed.
+    #[error("the other end is closed: nobody is left to receive")]
+    Disconnected,
+    /// A wait reached its time limit.
+    #[error("gave up after {0:?}")]
+    Timeout(Duration),
+    /// A barrier was broken: another party timed out or gave up.
+    #[error("the barrier is broken: another process stopped waiting")]
+    BrokenBarrier,
+    /// A message is larger than the queue can ever hold.
+    #[error("a message of {size} bytes cannot fit a queue of {capacity} bytes")]
+    TooLarge {
+        /// Encoded size of the message.
+        size: usize,
+        /// Capacity of the queue.
+        capacity: usize,
+    },
+    /// A pool worker died while running a task.
+    #[error("pool worker {pid} died ({how}) while running the task for input index {task}; the map was abandoned")]
+    WorkerDied {
+        /// Index in the input of the task the worker was running.
+        task: usize,
+        /// The worker's pid.
+        pid: i32,
+        /// How it died, such as "killed by SIGKILL" or "exit status 1".
+        how: String,
+    },
+}

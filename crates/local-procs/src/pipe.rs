@@ -1,0 +1,176 @@
+//! `pipe()`: Python's `Pipe(duplex=False)`, a one-way channel of typed
+//! messages between processes, on an OS pipe.
+//!
+//! Each message is encoded with serde (postcard) and framed by its length.
+//! A receiver sees the end of input (`Ok(None)`) only when *every* copy of
+//! the sending end is closed, in every process: `fork` copies open
+//! descriptors into the child, so each process must close the ends it does
+//! not use. Forgetting one is the classic pipe bug: a reader that never ends.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::Error;
+
+/// Create a pipe: the sending end and the receiving end.
+pub fn pipe<T>() -> Result<(Sender<T>, Receiver<T>), Error> {
+    let (read, write) = nix::unistd::pipe().map_err(|e| Error::Os("pipe", e))?;
+    Ok((
+        Sender { file: File::from(write), frame: Vec::new(), _type: PhantomData },
+        Receiver { file: File::from(read), buf: Vec::new(), start: 0, _type: PhantomData },
+    ))
+}
+
+/// The sending end of a pipe.
+pub struct Sender<T> {
+    file: File,
+    frame: Vec<u8>,
+    _type: PhantomData<fn(T)>,
+}
+
+/// The receiving end of a pipe.
+pub struct Receiver<T> {
+    file: File,
+    buf: Vec<u8>,
+    start: usize,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Serialize> Sender<T> {
+    /// Send one message. Blocks while the pipe is full (64 KiB by default
+    /// on Linux) until the receiver reads.
+    pub fn send(&mut self, value: &T) -> Result<(), Error> {
+        self.frame.clear();
+        self.frame.extend_from_slice(&[0; 4]);
+        let mut frame = postcard::to_extend(value, std::mem::take(&mut self.frame))?;
+        let len = u32::try_from(frame.len() - 4)
+            .map_err(|_| Error::TooLarge { size: frame.len(), capacity: u32::MAX as usize })?;
+        frame[..4].copy_from_slice(&len.to_le_bytes());
+        let result = self.file.write_all(&frame);
+        self.frame = frame;
+        result.map_err(|e| if e.kind() == io::ErrorKind::BrokenPipe { Error::Disconnected } else { e.into() })
+    }
+
+    /// Close this end (dropping it does the same; this says it out loud).
+    pub fn close(self) {}
+}
+
+impl<T: DeserializeOwned> Receiver<T> {
+    /// Receive the next message; `Ok(None)` at the end of input, when every
+    /// sending end is closed.
+    pub fn recv(&mut self) -> Result<Option<T>, Error> {
+        self.recv_until(None)
+    }
+
+    /// Like [`recv`](Self::recv), but give up after `limit` with
+    /// [`Error::Timeout`].
+    pub fn recv_timeout(&mut self, limit: Duration) -> Result<Option<T>, Error> {
+        self.recv_until(Some((Instant::now() + limit, limit)))
+    }
+
+    /// Close this end (dropping it does the same).
+    pub fn close(self) {}
+
+    /// True when a whole message is already buffered (no read needed).
+    pub(crate) fn has_buffered_message(&self) -> bool {
+        let available = &self.buf[self.start..];
+        available.len() >= 4
+            && available.len() >= 4 + u32::from_le_bytes(available[..4].try_into().expect("4 bytes")) as usize
+    }
+
+    fn recv_until(&mut self, deadline: Option<(Instant, Duration)>) -> Result<Option<T>, Error> {
+        loop {
+            let available = &self.buf[self.start..];
+            if available.len() >= 4 {
+                let len = u32::from_le_bytes(available[..4].try_into().expect("4 bytes")) as usize;
+                if available.len() >= 4 + len {
+                    let value = postcard::from_bytes(&available[4..4 + len])?;
+                    self.start += 4 + len;
+                    return Ok(Some(value));
+                }
+            }
+            if let Some((at, limit)) = deadline {
+                wait_readable(&self.file, at, limit)?;
+            }
+            if !self.fill()? {
+                return if self.buf.len() == self.start {
+                    Ok(None)
+                } else {
+                    Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed in the middle of a message")
+                        .into())
+                };
+            }
+        }
+    }
+
+    /// Read more bytes; false at end of input.
+    fn fill(&mut self) -> Result<bool, Error> {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + 64 * 1024, 0);
+        loop {
+            match self.file.read(&mut self.buf[old..]) {
+                Ok(n) => {
+                    self.buf.truncate(old + n);
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// The descriptor, to poll several receivers at once.
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
+}
+
+impl<T> Sender<T> {
+    /// The descriptor, to close a forked copy of it.
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for Receiver<T> {
+    type Item = Result<T, Error>;
+
+    /// Messages until the end of input.
+    fn next(&mut self) -> Option<Self::Item> {
+        self.recv().transpose()
+    }
+}
+
+/// Wait until `file` can be read (or has reached its end), or `at` passes.
+pub(crate) fn wait_readable(file: &impl AsFd, at: Instant, limit: Duration) -> Result<(), Error> {
+    loop {
+        let left = at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout(limit));
+        }
+        let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+        let ms = PollTimeout::try_from(left.as_millis().clamp(1, 60_000) as i32).unwrap_or(PollTimeout::MAX);
+        match poll(&mut fds, ms) {
+            Ok(0) | Err(Errno::EINTR) => continue,
+            Ok(_) => return Ok(()),
+            Err(e) => return Err(Error::Os("poll", e)),
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! `Pool`: Python's `multiprocessing.Pool`, a fixed set of worker processes
+//! that `map` a function over inputs and return the results in input order.
+//!
+//! Workers are forked when the pool is made, as daemons; each has a pipe in
+//! (tasks) and a pipe out (results). `map` cuts the inputs into chunks
+//! (Python's default size: a quarter of the inputs per worker), gives each
+//! idle worker the next chunk, and puts results back in input order.
+//!
+//! The function must be a plain `fn`, not a closure that captures: Python
+//! pickles a function by name, and here a worker, being a fork of the
+//! parent, finds the function at the same address in its own copy of the
+//! program. That is how a pool built before `map` can run any function.
+//!
+//! Beyond Python: when a worker dies (a crash, a signal), Python's `map`
+//! waits forever. Here `map` returns [`Error::WorkerDied`] naming the task
+//! the worker was running, and the pool's workers are stopped and reaped.
+
+use std::os::fd::{BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::pipe::{pipe, Receiver, Sender};
+use crate::shm::{Shared, SharedInit};
+use crate::{Error, Process};
+
+/// A chunk of work: which function, through which typed runner, on which
+/// inputs (encoded), starting at which input index.
+#[derive(Serialize, Deserialize)]
+struct Task {
+    runner: usize,
+    function: usize,
+    first: usize,
+    inputs: Vec<u8>,
+}
+
+/// The results of one chunk (encoded), or why it failed.
+#[derive(Serialize, Deserialize)]
+enum Done {
+    Ok { first: usize, outputs: Vec<u8> },
+    Failed { first: usize, message: String },
+}
+
+/// Runs `function` (a `fn(T) -> R` passed as an address) over a chunk.
+type Runner = fn(usize, &[u8], usize, &AtomicUsize) -> Result<Vec<u8>, postcard::Error>;
+
+/// Shared progress: the input index each worker is working on.
+#[repr(C)]
+struct Progress {
+    _unused: AtomicUsize,
+}
+
+// SAFETY: zeroed atomics are valid; the slots live in the extra bytes.
+unsafe impl SharedInit for Progress {
+    fn init(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Worker {
+    process: Process,
+    tasks: Option<Sender<Task>>,
+    results: Receiver<Done>,
+    /// First input index of the chunk it is running, if any.
+    busy: Option<usize>,
+}
+
+/// A pool of worker processes; see the module docs.
+pub struct Pool {
+    workers: Vec<Worker>,
+    progress: Shared<Progress>,
+    task_timeout: Option<Duration>,
+    broken: bool,
+}
+
+impl Pool {
+    /// Start `workers` worker processes (at least 1).
+    pub fn new(workers: usize) -> Result<Self, Error> {
+        let count = workers.max(1);
+        let progress: Shared<Progress> = Shared::new(count * std::mem::size_of::<AtomicUsize>())?;
+        let mut pool = Pool { workers: Vec::with_capacity(count), progress, task_timeout: None, broken: false };
+        for index in 0..count {
+            let (task_tx, task_rx) = pipe::<Task>()?;
+            let (done_tx, done_rx) = pipe::<Done>()?;
+            // The pool's ends of the workers forked before this one: the new
+            // worker inherits copies, and must close them, or those workers
+            // would never see their task pipe close.
+            let inherited: Vec<RawFd> = pool
+                .workers
+                .iter()
+                .flat_map(|w| w.tasks.as_ref().map(Sender::raw_fd).into_iter().chain([w.results.raw_fd()]))
+                .chain([task_tx.raw_fd(), done_rx.raw_fd()])
+                .collect();
+            let progress = pool.progress.clone();
+            let mut process = Process::new(move || {
+                for fd in inherited {
+                    // SAFETY: these descriptors belong to objects of the
+                    // parent's that this child never uses nor drops (it
+                    // leaves with _exit), so closing them here is the only
+                    // use of these numbers in the child.
+                    unsafe {
+                        libc::close(fd);
+                    }
+                }
+                work(task_rx, done_tx, slot(&progress, index));
+            })
+            .with_name(format!("PoolWorker-{}", index + 1))
+            .daemon(true);
+            process.start()?;
+            pool.workers.push(Worker { process, tasks: Some(task_tx), results: done_rx, busy: None });
+        }
+        Ok(pool)
+    }
+
+    /// Give up a `map` when no chunk has finished for this long (default:
+    /// wait as long as it takes, as Python does).
+    pub fn set_task_timeout(&mut self, limit: Option<Duration>) {
+        self.task_timeout = limit;
+    }
+
+    /// How many workers the pool has.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// The workers' pids.
+    pub fn pids(&self) -> Vec<i32> {
+        self.workers.iter().filter_map(|w| w.process.pid()).map(|p| p.as_raw()).collect()
+    }
+
+    /// Apply `function` to every input, in the workers; the results come
+    /// back in input order. Chunk size: Python's default.
+    pub fn map<T, R>(&mut self, function: fn(T) -> R, inputs: impl IntoIterator<Item = T>) -> Result<Vec<R>, Error>
+    where
+        T: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        let inputs: Vec<T> = inputs.into_iter().collect();
+        let per = self.workers.len() * 4;
+        let chunk = inputs.len().div_ceil(per).max(1);
+        self.map_chunked(function, inputs, chunk)
+    }
+
+    /// [`map`](Self::map) with chunks of `chunk` inputs.
+    pub fn map_chunked<T, R>(&mut self, function: fn(T) -> R, inputs: Vec<T>, chunk: usize) -> Result<Vec<R>, Error>
+    where
+        T: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        if self.broken {
+            return Err(Error::Disconnected);
+        }
+        let total = inputs.len();
+        let chunk = chunk.max(1);
+        let mut pending: Vec<Task> = Vec::with_capacity(total.div_ceil(chunk));
+        for (n, part) in inputs.chunks(chunk).enumerate() {
+            pending.push(Task {
+                runner: run_chunk::<T, R> as Runner as usize,
+                function: function as usize,
+                first: n * chunk,
+                inputs: postcard::to_allocvec(part)?,
+            });
+        }
+        pending.reverse(); // pop() hands out chunks in input order
+        let mut chunks: Vec<Option<Vec<R>>> = (0..total.div_ceil(chunk)).map(|_| None).collect();
+        let result = self.run_tasks(pending, &mut chunks, chunk);
+        if let Err(error) = result {
+            self.broken = true;
+            self.terminate();
+            return Err(error);
+        }
+        Ok(chunks.into_iter().flat_map(|c| c.unwrap_or_default()).collect())
+    }
+
+    fn run_tasks<R: DeserializeOwned>(
+        &mut self,
+        mut pending: Vec<Task>,
+        chunks: &mut [Option<Vec<R>>],
+        chunk: usize,
+    ) -> Result<(), Error> {
+        let mut outstanding = chunks.len();
+        let mut last_progress = Instant::now();
+        while outstanding > 0 {
+            // Hand a chunk to every idle worker.
+            for w in 0..self.workers.len() {
+                if self.workers[w].busy.is_none() {
+                    let Some(task) = pending.pop() else { break };
+                    let first = task.first;
+                    self.workers[w].busy = Some(first);
+                    let sent = match self.workers[w].tasks.as_mut() {
+                        Some(tasks) => tasks.send(&task),
+                        None => Err(Error::Disconnected),
+                    };
+                    if sent.is_err() {
+                        return Err(self.death_of(w));
+                    }
+                }
+            }
+            // Wait for a result.
+            let ready = self.wait_ready(last_progress)?;
+            for w in ready {
+                match self.workers[w].results.recv() {
+                    Ok(Some(Done::Ok { first, outputs })) => {
+                        let values: Vec<R> = postcard::from_bytes(&outputs)?;
+                        chunks[first / chunk] = Some(values);
+                        self.workers[w].busy = None;
+                        outstanding -= 1;
+                        last_progress = Instant::now();
+                    }
+                    Ok(Some(Done::Failed { first, message })) => {
+                        return Err(Error::Io(std::io::Error::other(format!(
+                            "the chunk starting at input {first} failed in worker: {message}"
+                        ))));
+                    }
+                    Ok(None) | Err(_) => return Err(self.death_of(w)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Indexes of workers with a result to read, waiting for at least one.
+    fn wait_ready(&self, last_progress: Instant) -> Result<Vec<usize>, Error> {
+        let buffered: Vec<usize> =
+            (0..self.workers.len()).filter(|&w| self.workers[w].results.has_buffered_message()).collect();
+        if !buffered.is_empty() {
+            return Ok(buffered);
+        }
+        loop {
+            let wait = match self.task_timeout {
+                Some(limit) => {
+                    let left = (last_progress + limit).saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::Timeout(limit));
+                    }
+                    PollTimeout::try_from(left.as_millis().clamp(1, 60_000) as i32).unwrap_or(PollTimeout::MAX)
+                }
+                None => PollTimeout::NONE,
+            };
+            let busy: Vec<usize> = (0..self.workers.len()).filter(|&w| self.workers[w].busy.is_some()).collect();
+            let mut fds: Vec<PollFd> = busy
+                .iter()
+                .map(|&w| {
+                    // SAFETY: the receiver outlives this poll call.
+                    let fd = unsafe { BorrowedFd::borrow_raw(self.workers[w].results.raw_fd()) };
+                    PollFd::new(fd, PollFlags::POLLIN)
+                })
+                .collect();
+            match poll(&mut fds, wait) {
+                Ok(0) | Err(Errno::EINTR) => continue,
+                Ok(_) => {
+                    return Ok(busy
+                        .iter()
+                        .zip(&fds)
+                        .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
+                        .map(|(&w, _)| w)
+                        .collect());
+                }
+                Err(e) => return Err(Error::Os("poll", e)),
+            }
+        }
+    }
+
+    /// Worker `w` stopped answering: find out how it died and on what.
+    fn death_of(&mut self, w: usize) -> Error {
+        let task = slot(&self.progress, w).load(Ordering::Relaxed);
+        let worker = &mut self.workers[w];
+        let pid = worker.process.pid().map_or(0, |p| p.as_raw());
+        let how = match worker.process.join_timeout(Duration::from_secs(5)) {
+            Ok(Some(code)) if code < 0 => match nix::sys::signal::Signal::try_from(-code) {
+                Ok(signal) => format!("killed by {}", signal.as_str()),
+                Err(_) => format!("killed by signal {}", -code),
+            },
+            Ok(Some(code)) => format!("exit status {code}"),
+            _ => "stopped answering".to_owned(),
+        };
+        Error::WorkerDied { task, pid, how }
+    }
+
+    /// No more tasks: each worker ends once it has finished its chunk.
+    pub fn close(&mut self) {
+        for worker in &mut self.workers {
+            worker.tasks = None;
+        }
+    }
+
+    /// Wait for the workers to end (after [`close`](Self::close)); a worker
+    /// that has not ended within `limit` is killed.
+    pub fn join(&mut self, limit: Duration) -> Result<(), Error> {
+        let deadline = Instant::now() + limit;
+        for worker in &mut self.workers {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if worker.process.join_timeout(left)?.is_none() {
+                worker.process.kill()?;
+                worker.process.join()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stop the workers now (SIGTERM) and reap them.
+    pub fn terminate(&mut self) {
+        for worker in &mut self.workers {
+            worker.tasks = None;
+            let _ = worker.process.terminate();
+        }
+        for worker in &mut self.workers {
+            if !matches!(worker.process.join_timeout(Duration::from_secs(5)), Ok(Some(_))) {
+                let _ = worker.process.kill();
+                let _ = worker.process.join();
+            }
+        }
+    }
+}
+
+impl Drop for Pool {
+    /// Like leaving Python's `with Pool(...)` block: the workers are terminated.
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+fn slot(progress: &Shared<Progress>, index: usize) -> &AtomicUsize {
+    let (start, len) = progress.extra();
+    assert!((index + 1) * std::mem::size_of::<AtomicUsize>() <= len);
+    // SAFETY: the extra area holds one zero-initialised, aligned AtomicUsize
+    // per worker (checked above), shared and accessed only atomically.
+    unsafe { &*start.cast::<AtomicUsize>().add(index) }
+}
+
+/// A worker's life: take a chunk, run it, send the results; until the
+/// task pipe closes.
+fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsize) {
+    while let Ok(Some(task)) = tasks.recv() {
+        // SAFETY: `runner` is the address of a `Runner` instantiated in the
+        // parent, which this worker is a fork of: same program, same address.
+        let runner: Runner = unsafe { std::mem::transmute::<usize, Runner>(task.runner) };
+        let reply = match runner(task.function, &task.inputs, task.first, progress) {
+            Ok(outputs) => Done::Ok { first: task.first, outputs },
+            Err(e) => Done::Failed { first: task.first, message: e.to_string() },
+        };
+        if done.send(&reply).is_err() {
+            return;
+        }
+    }
+}
+
+fn run_chunk<T: DeserializeOwned, R: Serialize>(
+    function: usize,
+    inputs: &[u8],
+    first: usize,
+    progress: &AtomicUsize,
+) -> Result<Vec<u8>, postcard::Error> {
+    // SAFETY: `function` is the address of a `fn(T) -> R` taken in the
+    // parent (see `map`) and paired with this very instantiation; this
+    // worker is a fork of the parent, so the code is at the same address.
+    let function = unsafe { std::mem::transmute::<usize, fn(T) -> R>(function) };
+    let inputs: Vec<T> = postcard::from_bytes(inputs)?;
+    let mut outputs = Vec::with_capacity(inputs.len());
+    for (offset, input) in inputs.into_iter().enumerate() {
+        progress.store(first + offset, Ordering::Relaxed);
+        outputs.push(function(input));
+    }
+    postcard::to_allocvec(&outputs)
+}

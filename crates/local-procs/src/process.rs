@@ -1,0 +1,414 @@
+//! `Process`: Python's `multiprocessing.Process`, on `fork` and `waitpid`.
+//!
+//! A process has a target (a closure, or a type that implements [`Run`]), a
+//! name, and a daemon flag; `start` forks a child that runs the target and
+//! exits; `join` waits for it; `exit_code` follows Python's convention: the
+//! exit status, or `-N` when signal `N` killed the child.
+//!
+//! As in Python, when a program ends ([`exit_cleanup`]), its daemon children
+//! are terminated and the others are joined. Beyond Python, a daemon child
+//! also dies when its parent is killed outright (Linux's parent-death
+//! signal), so a crashed parent leaves no daemon running.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
+
+use crate::Error;
+
+/// A user-defined process type: Python's "subclass `Process` and override
+/// `run`". Wrap a value in a process with [`Process::from_run`]; its default
+/// name is the type's name and a number, such as `MyProcess-1`.
+pub trait Run {
+    /// What the child process does.
+    fn run(&mut self);
+}
+
+/// Where a process stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Initial,
+    Started(Pid),
+    Stopped(Pid, i32),
+}
+
+/// A child process, created stopped; see the module docs.
+pub struct Process {
+    name: String,
+    daemon: bool,
+    target: Option<Box<dyn FnOnce()>>,
+    state: State,
+}
+
+/// The numbering of processes, as Python does it: each process object takes
+/// the next number from its creator's counter, and a child's own children
+/// are numbered below it (`Process-2:1`).
+struct Identity {
+    path: Vec<u32>,
+    counter: u32,
+    name: String,
+}
+
+static IDENTITY: Mutex<Identity> = Mutex::new(Identity { path: Vec::new(), counter: 0, name: String::new() });
+
+/// Children started and not yet joined: (pid, daemon).
+static CHILDREN: Mutex<Vec<(Pid, bool)>> = Mutex::new(Vec::new());
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The next default name with this prefix: `Process-3`, `MyProcess-1`, `Process-2:1`.
+fn next_name(prefix: &str) -> String {
+    let mut identity = lock(&IDENTITY);
+    identity.counter += 1;
+    let mut numbers: Vec<String> = identity.path.iter().map(u32::to_string).collect();
+    numbers.push(identity.counter.to_string());
+    format!("{prefix}-{}", numbers.join(":"))
+}
+
+/// The name of the running process: `MainProcess` in the program itself, a
+/// child's own name inside a child (Python's `current_process().name`).
+pub fn current_name() -> String {
+    let identity = lock(&IDENTITY);
+    if identity.name.is_empty() {
+        "MainProcess".to_owned()
+    } else {
+        identity.name.clone()
+    }
+}
+
+impl Process {
+    /// A process that will run `target`, named `Process-N`.
+    pub fn new(target: impl FnOnce() + 'static) -> Self {
+        Process { name: next_name("Process"), daemon: false, target: Some(Box::new(target)), state: State::Initial }
+    }
+
+    /// A process that will call `runner.run()`, named after the type:
+    /// `MyProcess-N` for a `struct MyProcess`.
+    pub fn from_run<R: Run + 'static>(mut runner: R) -> Self {
+        let type_name = std::any::type_name::<R>();
+        let short = type_name.rsplit("::").next().unwrap_or(type_name);
+        let short = short.split('<').next().unwrap_or(short);
+        Process {
+            name: next_name(short),
+            daemon: false,
+            target: Some(Box::new(move || runner.run())),
+            state: State::Initial,
+        }
+    }
+
+    /// Give the process a name of your choosing.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Make it a daemon (or not): a daemon is terminated, not waited for,
+    /// when its parent ends, and dies if its parent is killed.
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = daemon;
+        self
+    }
+
+    /// The process's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether it is a daemon.
+    pub fn is_daemon(&self) -> bool {
+        self.daemon
+    }
+
+    /// The child's pid, once started.
+    pub fn pid(&self) -> Option<Pid> {
+        match self.state {
+            State::Initial => None,
+            State::Started(pid) | State::Stopped(pid, _) => Some(pid),
+        }
+    }
+
+    /// Fork the child, which runs the target and exits: status 0 when the
+    /// target returns, 1 when it panics (the message goes to stderr).
+    ///
+    /// Call it from a single-threaded program: `fork` copies only the calling
+    /// thread, so this refuses ([`Error::MultiThreaded`]) when others run.
+    pub fn start(&mut self) -> Result<(), Error> {
+        if self.state != State::Initial {
+            return Err(Error::AlreadyStarted(self.name.clone()));
+        }
+        let threads = thread_count();
+        if threads > 1 {
+            return Err(Error::MultiThreaded(threads));
+        }
+        // Anything still buffered would be written twice: by the parent and
+        // by the child, which gets a copy of the buffer.
+        let _ = io::stdout().flush();
+        let _ = io::stderr().flush();
+        let parent = getpid();
+        let target = self.target.take().expect("an initial process has its target");
+
+        // SAFETY: the program is single-threaded (checked above), so the
+        // child's copy of memory holds no lock taken by another thread; the
+        // child runs the target and leaves with `_exit`, never returning here.
+        match unsafe { fork() }.map_err(|e| Error::Os("fork", e))? {
+            ForkResult::Child => run_child(target, &self.name, self.daemon, parent),
+            ForkResult::Parent { child } => {
+                // Dropping the target closes, in the parent, whatever the
+                // closure captured: pipe ends moved into it now belong to
+                // the child alone.
+                drop(target);
+                self.state = State::Started(child);
+                lock(&CHILDREN).push((child, self.daemon));
+                Ok(())
+            }
+        }
+    }
+
+    /// Wait for the child to end, and return its exit code.
+    pub fn join(&mut self) -> Result<i32, Error> {
+        match self.state {
+            State::Initial => Err(Error::NotStarted(self.name.clone())),
+            State::Stopped(_, code) => Ok(code),
+            State::Started(pid) => {
+                let code = wait_blocking(pid)?;
+                self.stopped(pid, code);
+                Ok(code)
+            }
+        }
+    }
+
+    /// Wait at most `limit` for the child to end: `Some(exit code)`, or
+    /// `None` if it is still running.
+    pub fn join_timeout(&mut self, limit: Duration) -> Result<Option<i32>, Error> {
+        let pid = match self.state {
+            State::Initial => return Err(Error::NotStarted(self.name.clone())),
+            State::Stopped(_, code) => return Ok(Some(code)),
+            State::Started(pid) => pid,
+        };
+        let deadline = Instant::now() + limit;
+        let pidfd = pidfd_open(pid);
+        loop {
+            if let Some(code) = self.poll_exit()? {
+                return Ok(Some(code));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            match &pidfd {
+                // Readable when the child has exited.
+                Some(fd) => {
+                    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+                    let ms =
+                        PollTimeout::try_from(left.as_millis().clamp(1, 60_000) as i32).unwrap_or(PollTimeout::MAX);
+                    match poll(&mut fds, ms) {
+                        Ok(_) | Err(Errno::EINTR) => {}
+                        Err(e) => return Err(Error::Os("poll", e)),
+                    }
+                }
+                None => std::thread::sleep(left.min(Duration::from_millis(5))),
+            }
+        }
+    }
+
+    /// True from `start` until the child has ended (Python's `is_alive`,
+    /// which also reaps a child that has just ended).
+    pub fn is_alive(&mut self) -> bool {
+        matches!(self.poll_exit(), Ok(None)) && matches!(self.state, State::Started(_))
+    }
+
+    /// The exit code if the child has ended (Python's `exitcode`): `None`
+    /// while it runs or before it started.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        self.poll_exit().ok().flatten()
+    }
+
+    /// Ask the child to stop: SIGTERM, which it may catch. No-op once it
+    /// has been reaped.
+    pub fn terminate(&mut self) -> Result<(), Error> {
+        self.signal(Signal::SIGTERM)
+    }
+
+    /// Stop the child for sure: SIGKILL, which cannot be caught.
+    pub fn kill(&mut self) -> Result<(), Error> {
+        self.signal(Signal::SIGKILL)
+    }
+
+    fn signal(&mut self, signal: Signal) -> Result<(), Error> {
+        match self.state {
+            State::Initial => Err(Error::NotStarted(self.name.clone())),
+            State::Stopped(..) => Ok(()),
+            State::Started(pid) => match kill(pid, signal) {
+                Ok(()) | Err(Errno::ESRCH) => Ok(()),
+                Err(e) => Err(Error::Os("kill", e)),
+            },
+        }
+    }
+
+    /// Reap the child if it has ended, without waiting.
+    fn poll_exit(&mut self) -> Result<Option<i32>, Error> {
+        match self.state {
+            State::Initial => Ok(None),
+            State::Stopped(_, code) => Ok(Some(code)),
+            State::Started(pid) => match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => Ok(None),
+                Ok(status) => match python_code(status) {
+                    Some(code) => {
+                        self.stopped(pid, code);
+                        Ok(Some(code))
+                    }
+                    None => Ok(None),
+                },
+                Err(Errno::ECHILD) => {
+                    // Reaped elsewhere (by exit_cleanup); its code is lost.
+                    self.stopped(pid, 0);
+                    Ok(Some(0))
+                }
+                Err(e) => Err(Error::Os("waitpid", e)),
+            },
+        }
+    }
+
+    fn stopped(&mut self, pid: Pid, code: i32) {
+        self.state = State::Stopped(pid, code);
+        lock(&CHILDREN).retain(|(child, _)| *child != pid);
+    }
+}
+
+/// Python's `repr` of a process: `<Process name='Process-1' pid=42 parent=41 started>`.
+impl fmt::Display for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Process name='{}'", self.name)?;
+        match self.state {
+            State::Initial => write!(f, " parent={} initial", getpid())?,
+            State::Started(pid) => write!(f, " pid={pid} parent={} started", getpid())?,
+            State::Stopped(pid, code) => {
+                write!(f, " pid={pid} parent={} stopped exitcode=", getpid())?;
+                match Signal::try_from(-code) {
+                    Ok(signal) if code < 0 => write!(f, "-{}", signal.as_str())?,
+                    _ => write!(f, "{code}")?,
+                }
+            }
+        }
+        if self.daemon {
+            write!(f, " daemon")?;
+        }
+        write!(f, ">")
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The exit code in Python's convention, for a status that means "ended".
+fn python_code(status: WaitStatus) -> Option<i32> {
+    match status {
+        WaitStatus::Exited(_, code) => Some(code),
+        WaitStatus::Signaled(_, signal, _) => Some(-(signal as i32)),
+        _ => None,
+    }
+}
+
+fn wait_blocking(pid: Pid) -> Result<i32, Error> {
+    loop {
+        match waitpid(pid, None) {
+            Ok(status) => {
+                if let Some(code) = python_code(status) {
+                    return Ok(code);
+                }
+            }
+            Err(Errno::EINTR) => {}
+            Err(Errno::ECHILD) => return Ok(0),
+            Err(e) => return Err(Error::Os("waitpid", e)),
+        }
+    }
+}
+
+fn pidfd_open(pid: Pid) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: the kernel just gave us this descriptor; we own it.
+    Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Threads in this process, from /proc (1 if it cannot be read).
+fn thread_count() -> usize {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let after = &stat[stat.rfind(')')? + 1..];
+            // Field 20 of stat, the 18th after "(comm)".
+            after.split_whitespace().nth(17)?.parse().ok()
+        })
+        .unwrap_or(1)
+}
+
+/// The child's side of `start`: never returns.
+fn run_child(target: Box<dyn FnOnce()>, name: &str, daemon: bool, parent: Pid) -> ! {
+    if daemon {
+        // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number only.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+        }
+        // The parent may have died before the line above took effect.
+        if getppid() != parent {
+            exit_now(1);
+        }
+    }
+    {
+        let mut identity = lock(&IDENTITY);
+        let number = identity.counter;
+        identity.path.push(number);
+        identity.counter = 0;
+        identity.name = name.to_owned();
+    }
+    lock(&CHILDREN).clear();
+    let code = match panic::catch_unwind(AssertUnwindSafe(target)) {
+        Ok(()) => 0,
+        Err(_) => 1, // the panic hook has printed the message on stderr
+    };
+    exit_cleanup();
+    exit_now(code)
+}
+
+/// Flush what is buffered and leave at once, running no destructor of the
+/// parent's objects this child has copies of.
+fn exit_now(code: i32) -> ! {
+    let _ = io::stdout().flush();
+    let _ = io::stderr().flush();
+    // SAFETY: _exit ends the process; nothing runs after it.
+    unsafe { libc::_exit(code) }
+}
+
+/// What Python does when a program ends: terminate (SIGTERM) the daemon
+/// children still running, then wait for every child not yet joined.
+/// The `local-procs` binary calls it when a scenario returns; every child
+/// calls it when its target returns.
+pub fn exit_cleanup() {
+    let children = std::mem::take(&mut *lock(&CHILDREN));
+    for (pid, daemon) in &children {
+        if *daemon {
+            let _ = kill(*pid, Signal::SIGTERM);
+        }
+    }
+    for (pid, _) in children {
+        let _ = wait_blocking(pid);
+    }
+}

@@ -1,0 +1,220 @@
+//! `Queue`: Python's `multiprocessing.Queue`, a first-in first-out queue of
+//! typed messages that many processes can put into and get from.
+//!
+//! The queue lives in memory shared between the processes (a ring of bytes
+//! guarded by a process-shared lock), so an item is copied once in and once
+//! out, with no system call unless a process has to wait. Every item put is
+//! got exactly once; items from one producer come out in the order they
+//! went in. Unlike Python's, the queue holds a bounded number of bytes
+//! (4 MiB unless told otherwise): `put` waits while it is full.
+//!
+//! Python's queue has no "end": a consumer cannot tell "empty for now" from
+//! "empty for good". The lesson's answer is a sentinel, a value that means
+//! "no more", put once per consumer after the producers are done.
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::shm::{RawCondvar, RawMutex, Shared, SharedInit};
+use crate::Error;
+
+/// Bytes a queue holds unless told otherwise.
+pub const DEFAULT_CAPACITY: usize = 4 << 20;
+
+const HEADER: usize = 4;
+
+#[repr(C)]
+struct QueueState {
+    mutex: RawMutex,
+    not_empty: RawCondvar,
+    not_full: RawCondvar,
+    /// Offset of the oldest item's header in the ring.
+    head: AtomicUsize,
+    /// Bytes in use, headers included.
+    used: AtomicUsize,
+    /// Items in the queue.
+    items: AtomicUsize,
+    /// Processes waiting in `get` / in `put`: notify only when someone waits.
+    getters: AtomicUsize,
+    putters: AtomicUsize,
+}
+
+// SAFETY: zeroed bytes are valid for every field; init completes the pthread ones.
+unsafe impl SharedInit for QueueState {
+    fn init(&self) -> std::io::Result<()> {
+        self.mutex.init()?;
+        self.not_empty.init()?;
+        self.not_full.init()
+    }
+}
+
+/// A queue of `T` shared between processes; clone it into each process.
+pub struct Queue<T> {
+    shared: Shared<QueueState>,
+    scratch: Vec<u8>,
+    _type: PhantomData<fn(T) -> T>,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue { shared: self.shared.clone(), scratch: Vec::new(), _type: PhantomData }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Queue<T> {
+    /// An empty queue holding up to [`DEFAULT_CAPACITY`] bytes.
+    pub fn new() -> Result<Self, Error> {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    /// An empty queue holding up to `bytes` bytes of encoded items (each
+    /// item also takes 4 bytes for its length).
+    pub fn with_capacity(bytes: usize) -> Result<Self, Error> {
+        Ok(Queue { shared: Shared::new(bytes.max(64))?, scratch: Vec::new(), _type: PhantomData })
+    }
+
+    /// Put an item at the back, waiting while the queue is full.
+    pub fn put(&mut self, item: &T) -> Result<(), Error> {
+        self.put_until(item, None)
+    }
+
+    /// Put an item, or give up after `limit` with [`Error::Timeout`].
+    pub fn put_timeout(&mut self, item: &T, limit: Duration) -> Result<(), Error> {
+        self.put_until(item, Some((Instant::now() + limit, limit)))
+    }
+
+    /// Take the item at the front, waiting while the queue is empty.
+    pub fn get(&mut self) -> Result<T, Error> {
+        self.get_until(None)
+    }
+
+    /// Take an item, or give up after `limit` with [`Error::Timeout`].
+    pub fn get_timeout(&mut self, limit: Duration) -> Result<T, Error> {
+        self.get_until(Some((Instant::now() + limit, limit)))
+    }
+
+    /// Take an item if there is one now.
+    pub fn try_get(&mut self) -> Result<Option<T>, Error> {
+        match self.get_until(Some((Instant::now(), Duration::ZERO))) {
+            Ok(item) => Ok(Some(item)),
+            Err(Error::Timeout(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How many items are in the queue now (it may change at once).
+    pub fn qsize(&self) -> usize {
+        self.shared.get().items.load(Ordering::Relaxed)
+    }
+
+    /// True if the queue is empty now.
+    pub fn is_empty(&self) -> bool {
+        self.qsize() == 0
+    }
+
+    fn put_until(&mut self, item: &T, deadline: Option<(Instant, Duration)>) -> Result<(), Error> {
+        self.scratch.clear();
+        let payload = postcard::to_extend(item, std::mem::take(&mut self.scratch))?;
+        let result = self.push_bytes(&payload, deadline);
+        self.scratch = payload;
+        result
+    }
+
+    fn push_bytes(&self, payload: &[u8], deadline: Option<(Instant, Duration)>) -> Result<(), Error> {
+        let state = self.shared.get();
+        let (ring, capacity) = self.shared.extra();
+        let needed = HEADER + payload.len();
+        if needed > capacity || payload.len() > u32::MAX as usize {
+            return Err(Error::TooLarge { size: payload.len(), capacity });
+        }
+        let guard = state.mutex.lock();
+        while capacity - state.used.load(Ordering::Relaxed) < needed {
+            state.putters.fetch_add(1, Ordering::Relaxed);
+            let woken = state.not_full.wait(&guard, deadline.map(|(at, _)| at));
+            state.putters.fetch_sub(1, Ordering::Relaxed);
+            if !woken && capacity - state.used.load(Ordering::Relaxed) < needed {
+                return Err(Error::Timeout(deadline.map(|(_, limit)| limit).unwrap_or_default()));
+            }
+        }
+        let tail = (state.head.load(Ordering::Relaxed) + state.used.load(Ordering::Relaxed)) % capacity;
+        let len = (payload.len() as u32).to_le_bytes();
+        // SAFETY: we hold the queue's mutex, which guards the ring; the
+        // `needed` bytes from `tail` (wrapping) are free, as checked above.
+        unsafe {
+            let tail = copy_in(ring, capacity, tail, &len);
+            copy_in(ring, capacity, tail, payload);
+        }
+        state.used.fetch_add(needed, Ordering::Relaxed);
+        state.items.fetch_add(1, Ordering::Relaxed);
+        if state.getters.load(Ordering::Relaxed) > 0 {
+            state.not_empty.notify_one();
+        }
+        Ok(())
+    }
+
+    fn get_until(&mut self, deadline: Option<(Instant, Duration)>) -> Result<T, Error> {
+        let state = self.shared.get();
+        let (ring, capacity) = self.shared.extra();
+        let mut payload = std::mem::take(&mut self.scratch);
+        {
+            let guard = state.mutex.lock();
+            while state.items.load(Ordering::Relaxed) == 0 {
+                if let Some((at, limit)) = deadline {
+                    if Instant::now() >= at {
+                        self.scratch = payload;
+                        return Err(Error::Timeout(limit));
+                    }
+                }
+                state.getters.fetch_add(1, Ordering::Relaxed);
+                state.not_empty.wait(&guard, deadline.map(|(at, _)| at));
+                state.getters.fetch_sub(1, Ordering::Relaxed);
+            }
+            let head = state.head.load(Ordering::Relaxed);
+            let mut len = [0u8; HEADER];
+            // SAFETY: we hold the mutex; an item starts at `head`, its
+            // header then its payload, both within the used bytes.
+            let body = unsafe { copy_out(ring, capacity, head, &mut len) };
+            let size = u32::from_le_bytes(len) as usize;
+            payload.clear();
+            payload.resize(size, 0);
+            // SAFETY: as above.
+            let next = unsafe { copy_out(ring, capacity, body, &mut payload) };
+            state.head.store(next, Ordering::Relaxed);
+            state.used.fetch_sub(HEADER + size, Ordering::Relaxed);
+            state.items.fetch_sub(1, Ordering::Relaxed);
+            if state.putters.load(Ordering::Relaxed) > 0 {
+                state.not_full.notify_all();
+            }
+        }
+        let item = postcard::from_bytes(&payload);
+        self.scratch = payload;
+        Ok(item?)
+    }
+}
+
+/// Copy `bytes` into the ring at `at`, wrapping; returns the offset after.
+///
+/// # Safety
+/// `ring` points to `capacity` bytes, the caller holds the lock guarding
+/// them, and `bytes.len() <= capacity`.
+unsafe fn copy_in(ring: *mut u8, capacity: usize, at: usize, bytes: &[u8]) -> usize {
+    let first = bytes.len().min(capacity - at);
+    std::ptr::copy_nonoverlapping(bytes.as_ptr(), ring.add(at), first);
+    std::ptr::copy_nonoverlapping(bytes.as_ptr().add(first), ring, bytes.len() - first);
+    (at + bytes.len()) % capacity
+}
+
+/// Copy `out.len()` bytes from the ring at `at`, wrapping; returns the offset after.
+///
+/// # Safety
+/// As for [`copy_in`].
+unsafe fn copy_out(ring: *const u8, capacity: usize, at: usize, out: &mut [u8]) -> usize {
+    let first = out.len().min(capacity - at);
+    std::ptr::copy_nonoverlapping(ring.add(at), out.as_mut_ptr(), first);
+    std::ptr::copy_nonoverlapping(ring, out.as_mut_ptr().add(first), out.len() - first);
+    (at + out.len()) % capacity
+}
