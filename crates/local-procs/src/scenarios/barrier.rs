@@ -1,0 +1,62 @@
+//! A barrier and a lock: the port of `processes_barrier.py`.
+//!
+//! `p1` and `p2` share a barrier for two and a lock: each waits at the
+//! barrier until both are there, takes the time, and prints it while
+//! holding the lock. `p3` and `p4` print their time with no synchronisation.
+//! So p1's and p2's times are (nearly) equal, and their lines never mix.
+//!
+//! What to notice: the barrier and the lock are made before the processes
+//! and a clone is moved into each; the clones are one barrier, one lock, in
+//! memory the processes share. Try next: give the barrier 3 parties and see
+//! the wait end with an error after its time limit instead of hanging.
+
+use std::time::{Duration, SystemTime};
+
+use local_procs::{current_name, Barrier, Lock, Process};
+
+/// A barrier wait that cannot hang the lesson if a party never comes.
+const BARRIER_LIMIT: Duration = Duration::from_secs(30);
+
+fn test_with_barrier(synchronizer: Barrier, serializer: Lock) {
+    let name = current_name();
+    if let Err(error) = synchronizer.wait_timeout(BARRIER_LIMIT) {
+        eprintln!("process {name}: {error}");
+        std::process::exit(1);
+    }
+    let now = SystemTime::now();
+    let _held = serializer.acquire();
+    println!("process {name} ----> {}", humantime::format_rfc3339_micros(now));
+}
+
+fn test_without_barrier() {
+    let name = current_name();
+    let now = SystemTime::now();
+    println!("process {name} ----> {}", humantime::format_rfc3339_micros(now));
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let synchronizer = Barrier::new(2)?;
+    let serializer = Lock::new()?;
+    let mut processes = vec![
+        Process::new({
+            let (b, l) = (synchronizer.clone(), serializer.clone());
+            move || test_with_barrier(b, l)
+        })
+        .with_name("p1 - test_with_barrier"),
+        Process::new({
+            let (b, l) = (synchronizer.clone(), serializer.clone());
+            move || test_with_barrier(b, l)
+        })
+        .with_name("p2 - test_with_barrier"),
+        Process::new(test_without_barrier).with_name("p3 - test_without_barrier"),
+        Process::new(test_without_barrier).with_name("p4 - test_without_barrier"),
+    ];
+    for process in &mut processes {
+        process.start()?;
+    }
+    for process in &mut processes {
+        let code = process.join()?;
+        anyhow::ensure!(code == 0, "{} failed with exit code {code}", process.name());
+    }
+    Ok(())
+}
