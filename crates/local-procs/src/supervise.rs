@@ -16,7 +16,7 @@ use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Once;
+use std::sync::{Arc, Condvar, Mutex, Once};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -137,9 +137,10 @@ impl Supervised {
         self
     }
 
-    /// Start the program; `on_start` gets its pid (which is also its process
-    /// group id) before it is waited for, to act on it while it runs.
-    pub fn run_with(mut self, on_start: impl FnOnce(Pid)) -> io::Result<Outcome> {
+    /// Start the program; `on_start` gets a handle on it (its pid, which is
+    /// also its process group id, and its output so far) before it is waited
+    /// for, to act on it while it runs.
+    pub fn run_with(mut self, on_start: impl FnOnce(&Running)) -> io::Result<Outcome> {
         become_subreaper();
         let started = Instant::now();
         self.command
@@ -149,14 +150,15 @@ impl Supervised {
             .stderr(Stdio::piped());
         let mut child = self.command.spawn()?;
         let leader = Pid::from_raw(child.id() as i32);
-        let stdout = collect(child.stdout.take());
-        let stderr = collect(child.stderr.take());
+        let running = Running { pid: leader, stdout: Arc::new((Mutex::new(Vec::new()), Condvar::new())) };
+        let stdout = collect(child.stdout.take(), Some(Arc::clone(&running.stdout)));
+        let stderr = collect(child.stderr.take(), None);
         if let (Some(bytes), Some(mut input)) = (self.stdin.take(), child.stdin.take()) {
             thread::spawn(move || {
                 let _ = input.write_all(&bytes);
             });
         }
-        on_start(leader);
+        on_start(&running);
 
         let deadline = started + self.limit;
         let (status, timed_out) = match wait_until(&mut child, deadline)? {
@@ -183,11 +185,61 @@ impl Supervised {
     }
 }
 
-fn collect<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<String> {
+/// A supervised program while it runs.
+pub struct Running {
+    pid: Pid,
+    stdout: Arc<(Mutex<Vec<u8>>, Condvar)>,
+}
+
+impl Running {
+    /// The program's pid, also the id of its process group.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Wait until the program's stdout so far contains each of `needles`,
+    /// at most `limit`; false if it did not in time.
+    pub fn wait_for_stdout(&self, needles: &[&str], limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let (text, grew) = &*self.stdout;
+        let mut seen = text.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let so_far = String::from_utf8_lossy(&seen);
+            if needles.iter().all(|needle| so_far.contains(needle)) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            seen = grew.wait_timeout(seen, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+}
+
+/// Read a pipe to its end; with `live`, also share what arrives as it comes.
+fn collect<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    live: Option<Arc<(Mutex<Vec<u8>>, Condvar)>>,
+) -> JoinHandle<String> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
+        let mut chunk = [0u8; 8192];
         if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        bytes.extend_from_slice(&chunk[..n]);
+                        if let Some(live) = &live {
+                            live.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&chunk[..n]);
+                            live.1.notify_all();
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
         }
         String::from_utf8_lossy(&bytes).into_owned()
     })

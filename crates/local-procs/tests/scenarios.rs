@@ -113,7 +113,8 @@ fn daemon_dies_with_a_killed_parent() {
     let run = Supervised::new(BIN)
         .args(["--time-scale", "2", "daemon", "--linger", "30"])
         .time_limit(Duration::from_secs(30))
-        .run_with(|parent| {
+        .run_with(|running| {
+            let parent = running.pid();
             let deadline = Instant::now() + Duration::from_secs(10);
             while group_members(parent).len() < 3 {
                 assert!(Instant::now() < deadline, "the lesson never started its two children");

@@ -76,7 +76,6 @@ pub fn abort_waiting(world: &SimpleCommunicator, limit: Duration, what: &str) ->
          is that rank's host reachable? Aborting the whole job.",
         limit.as_secs_f64()
     );
-    tracing::error!("{message}");
     eprintln!("{message}");
     world.abort(EXIT_TIMED_OUT)
 }

@@ -33,6 +33,11 @@ struct Args {
     /// Every rank also prints `rank R on HOST`, to see where ranks run.
     #[arg(long)]
     show_hosts: bool,
+
+    /// Ranks 0 and 1 wait this long before sending: time to cut a host off
+    /// and watch the receivers' time limit end the job.
+    #[arg(long, value_name = "SECS", value_parser = bounded::parse_seconds)]
+    delay: Option<Duration>,
 }
 
 fn main() -> ExitCode {
@@ -47,6 +52,10 @@ fn main() -> ExitCode {
 
     if args.show_hosts {
         println!("rank {rank} on {}", diag::host_name());
+    }
+
+    if let (Some(delay), 0 | 1) = (args.delay, rank) {
+        std::thread::sleep(delay);
     }
 
     match rank {
