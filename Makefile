@@ -7,8 +7,13 @@ SHELL := bash
 CARGO ?= cargo
 NP ?= 9
 RELEASE := target/release
+SCRIPTS := $(wildcard scripts/*) .ci/run
+# cluster-demo: a hostfile of real hosts (default: the virtual cluster), and
+# the network their MPI traffic should use.
+HOSTFILE ?=
+NET ?=
 
-.PHONY: help deps build demo local-demo test lint clippy fmt clean
+.PHONY: help deps build demo cluster-demo cluster-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,17 +27,30 @@ build: deps ## Build every lesson, optimised
 demo: build ## Run the main lesson: p2p on 9 MPI ranks
 	scripts/mpirun -np $(NP) $(RELEASE)/p2p
 
+cluster-demo: build ## p2p on 9 ranks across hosts: the virtual cluster, or HOSTFILE=... [NET=...]
+ifeq ($(HOSTFILE),)
+	@scripts/install-deps cluster
+	scripts/cluster-demo
+else
+	scripts/cluster-demo --hostfile $(HOSTFILE) $(if $(NET),--net $(NET))
+endif
+
+cluster-down: ## Take the virtual cluster down (if you brought it up by hand)
+	scripts/virtual-cluster down
+
 local-demo: build ## Run every single-machine lesson in turn, without sleeps
 	$(RELEASE)/local-procs --time-scale 0 all
 
 test: deps ## Run every test (installs what is missing first)
 	@scripts/install-deps lint
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/install-deps cluster; \
+	else echo "not root: the virtual-cluster tests will say they are skipped"; fi
 	$(CARGO) test --workspace
-	shellcheck scripts/mpirun scripts/install-deps .ci/run
+	shellcheck $(SCRIPTS)
 
 lint: clippy ## Lint the Rust code and the shell scripts
 	@scripts/install-deps lint
-	shellcheck scripts/mpirun scripts/install-deps .ci/run
+	shellcheck $(SCRIPTS)
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,230 @@
+//! p2p across the virtual cluster: real network namespaces, real sshd on
+//! every host, the real mpirun starting remote ranks over ssh.
+//!
+//! These tests need root (network namespaces) and run for real in CI, which
+//! runs as root. Elsewhere each one says on stderr why it is skipped. They
+//! share one cluster's names, so they take turns.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use local_procs::supervise::{Outcome, Supervised};
+
+static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn script(name: &str, args: &[&str], limit: Duration) -> Outcome {
+    Supervised::new(workspace().join("scripts").join(name))
+        .args(args)
+        .env("P2P", env!("CARGO_BIN_EXE_p2p"))
+        .current_dir(workspace())
+        .time_limit(limit)
+        .run()
+        .unwrap()
+}
+
+fn cluster(args: &[&str]) -> Outcome {
+    script("virtual-cluster", args, Duration::from_secs(60))
+}
+
+fn command(program: &str, args: &[&str]) -> String {
+    let out = Supervised::new(program).args(args).time_limit(Duration::from_secs(20)).run().unwrap();
+    assert!(out.status.success(), "{program} {args:?}: {}", out.describe());
+    out.stdout
+}
+
+/// Our namespaces and links that exist now.
+fn cluster_traces() -> Vec<String> {
+    let mut traces: Vec<String> = command("ip", &["netns", "list"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with("mpivc"))
+        .map(|n| format!("namespace {n}"))
+        .collect();
+    traces.extend(
+        command("ip", &["-o", "link", "show"])
+            .lines()
+            .filter_map(|l| l.split(": ").nth(1))
+            .filter(|n| n.starts_with("mpivc"))
+            .map(|n| format!("link {n}")),
+    );
+    traces
+}
+
+/// The processes running inside namespace `ns`, by command name.
+fn processes_in(ns: &str) -> Vec<String> {
+    command("ip", &["netns", "pids", ns])
+        .split_whitespace()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect()
+}
+
+fn sshd_of_the_cluster_running() -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        std::fs::read(entry.path().join("cmdline"))
+            .map(|cmd| String::from_utf8_lossy(&cmd).contains("virtual-cluster/mpivc"))
+            .unwrap_or(false)
+    })
+}
+
+fn assert_nothing_left() {
+    assert_eq!(cluster_traces(), Vec::<String>::new(), "down left namespaces or links");
+    assert!(!sshd_of_the_cluster_running(), "an sshd of the cluster is still running");
+    assert!(!workspace().join(".state/virtual-cluster").exists(), "the state folder is still there");
+}
+
+/// A test's turn with the cluster; whatever happens in the test, the
+/// cluster is down when the turn ends.
+struct Turn(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if !cluster_traces().is_empty() {
+            cluster(&["down"]);
+        }
+    }
+}
+
+/// Skip (with the reason on stderr) unless root, with no cluster up.
+fn can_run(test: &str) -> Option<Turn> {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("skipped {test}: the virtual cluster needs root (network namespaces); CI runs it as root");
+        return None;
+    }
+    let turn = ONE_CLUSTER_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let traces = cluster_traces();
+    if !traces.is_empty() {
+        eprintln!("skipped {test}: a virtual cluster is already up ({traces:?}); 'scripts/virtual-cluster down' first");
+        return None;
+    }
+    Some(Turn(turn))
+}
+
+/// The host each rank reported (`rank R on HOST`), indexed by rank.
+fn hosts_of_ranks(run: &Outcome) -> Vec<String> {
+    let mut hosts = vec![String::new(); 9];
+    for line in run.stdout.lines() {
+        if let Some((rank, host)) = line.strip_prefix("rank ").and_then(|rest| rest.split_once(" on ")) {
+            hosts[rank.parse::<usize>().unwrap()] = host.to_owned();
+        }
+    }
+    hosts
+}
+
+#[test]
+fn cluster_demo_spans_three_hosts_and_cleans_up() {
+    let Some(_turn) = can_run("cluster_demo_spans_three_hosts_and_cleans_up") else { return };
+    let run = script("cluster-demo", &[], Duration::from_secs(120));
+    assert!(run.clean_success(), "{}", run.describe());
+    assert!(run.stdout.contains("rank 4 received 10000000 from rank 0"), "{}", run.describe());
+    assert!(run.stdout.contains("rank 8 received \"hello\" from rank 1"), "{}", run.describe());
+    let hosts = hosts_of_ranks(&run);
+    let mut distinct = hosts.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct, ["mpivc1", "mpivc2", "mpivc3"], "{}", run.describe());
+    assert_ne!(hosts[0], hosts[4], "the integer did not cross hosts: {}", run.describe());
+    assert_ne!(hosts[1], hosts[8], "the string did not cross hosts: {}", run.describe());
+    // The underlying command is shown, with the cluster's network chosen.
+    assert!(run.stderr.contains("btl_tcp_if_include 198.18.0.0/24"), "{}", run.describe());
+    assert_nothing_left();
+}
+
+#[test]
+fn up_is_idempotent_status_tells_and_down_removes_everything() {
+    let Some(_turn) = can_run("up_is_idempotent_status_tells_and_down_removes_everything") else { return };
+    let up = cluster(&["up", "--hosts", "2", "--slots", "2"]);
+    assert!(up.clean_success(), "{}", up.describe());
+    let again = cluster(&["up", "--hosts", "2", "--slots", "2"]);
+    assert!(again.clean_success() && again.stdout.contains("already up"), "{}", again.describe());
+    let other = cluster(&["up", "--hosts", "3"]);
+    assert_eq!(other.code(), 2, "{}", other.describe());
+    assert!(other.stderr.contains("run 'virtual-cluster down' first"), "{}", other.describe());
+    let status = cluster(&["status"]);
+    assert!(status.clean_success(), "{}", status.describe());
+    assert_eq!(status.stdout.matches("sshd answers").count(), 2, "{}", status.describe());
+    let hostfile = cluster(&["hostfile"]).stdout;
+    let hosts = std::fs::read_to_string(hostfile.trim()).unwrap();
+    assert!(hosts.contains("198.18.0.11 slots=2\n198.18.0.12 slots=2\n"), "{hosts}");
+    // The key material is readable by its owner alone.
+    let state = workspace().join(".state/virtual-cluster");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&state).unwrap().permissions());
+    assert_eq!(mode & 0o077, 0, "the state folder is open to others: {mode:o}");
+
+    let down = cluster(&["down"]);
+    assert!(down.clean_success(), "{}", down.describe());
+    assert_nothing_left();
+    assert_eq!(cluster(&["status"]).code(), 1);
+}
+
+#[test]
+fn the_default_hostfile_matches_the_default_cluster() {
+    let Some(_turn) = can_run("the_default_hostfile_matches_the_default_cluster") else { return };
+    assert!(cluster(&["up"]).clean_success());
+    let generated = std::fs::read_to_string(cluster(&["hostfile"]).stdout.trim()).unwrap();
+    let shipped = std::fs::read_to_string(workspace().join("hostfiles/virtual")).unwrap();
+    let hosts = |text: &str| -> Vec<String> {
+        text.lines().map(|l| l.split('#').next().unwrap().trim().to_owned()).filter(|l| !l.is_empty()).collect()
+    };
+    assert_eq!(hosts(&shipped), hosts(&generated));
+    assert!(cluster(&["down"]).clean_success());
+    assert_nothing_left();
+}
+
+#[test]
+fn a_host_cut_off_mid_run_fails_the_job_in_bounded_time() {
+    let Some(_turn) = can_run("a_host_cut_off_mid_run_fails_the_job_in_bounded_time") else { return };
+    assert!(cluster(&["up"]).clean_success());
+    // Ranks 0 and 1 (on mpivc1) wait 5 s before sending; meanwhile mpivc1's
+    // cable is pulled. Ranks 4 and 8 give up after 4 s and abort the job.
+    let started = Instant::now();
+    let run = Supervised::new(workspace().join("scripts/cluster-demo"))
+        .args(["--", "--timeout", "4", "--delay", "5"])
+        .env("P2P", env!("CARGO_BIN_EXE_p2p"))
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(120))
+        .run_with(|running| {
+            // Cut once every rank has said where it runs: MPI is set up on
+            // every host then, ranks 0 and 1 sleep before sending, and ranks
+            // 4 and 8 wait in their receive.
+            let lines: Vec<String> = (0..9).map(|rank| format!("rank {rank} on ")).collect();
+            let needles: Vec<&str> = lines.iter().map(String::as_str).collect();
+            assert!(running.wait_for_stdout(&needles, Duration::from_secs(60)), "the ranks never started");
+            command("ip", &["link", "set", "mpivc-h1", "down"]);
+        })
+        .unwrap();
+    assert!(!run.timed_out, "the job hung: {}", run.describe());
+    assert_ne!(run.code(), 0, "{}", run.describe());
+    assert!(run.stderr.contains("gave up after 4 s waiting for"), "{}", run.describe());
+    assert!(started.elapsed() < Duration::from_secs(90), "{}", run.describe());
+    assert!(run.leftovers.is_empty(), "{}", run.describe());
+
+    // Reconnected, the cut-off host's daemon finds its job gone and ends its
+    // ranks by itself.
+    command("ip", &["link", "set", "mpivc-h1", "up"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left: Vec<String> = processes_in("mpivc1").into_iter().filter(|name| name != "sshd").collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "processes stayed on the reconnected host: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(cluster(&["down"]).clean_success());
+    assert_nothing_left();
+}
+
+#[test]
+fn cluster_demo_refuses_a_bad_hostfile() {
+    let hosts = std::env::temp_dir().join(format!("cluster-demo-bad-{}", std::process::id()));
+    std::fs::write(&hosts, "node1 slots=3\nnode2 slots=three\n").unwrap();
+    let run = script("cluster-demo", &["--hostfile", hosts.to_str().unwrap()], Duration::from_secs(30));
+    assert_eq!(run.code(), 2, "{}", run.describe());
+    assert!(run.stderr.contains(":2: 'slots=three'"), "{}", run.describe());
+}
