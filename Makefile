@@ -7,13 +7,16 @@ SHELL := bash
 CARGO ?= cargo
 NP ?= 9
 RELEASE := target/release
-SCRIPTS := $(wildcard scripts/*) .ci/run
+SCRIPTS := $(filter-out scripts/slurm,$(wildcard scripts/*)) $(wildcard scripts/slurm/*) .ci/run
 # cluster-demo: a hostfile of real hosts (default: the virtual cluster), and
 # the network their MPI traffic should use.
 HOSTFILE ?=
 NET ?=
 
-.PHONY: help deps build demo cluster-demo cluster-down local-demo test lint clippy fmt clean
+# slurm-demo: how many local Slurm nodes (more than 1: on the virtual cluster).
+NODES ?= 1
+
+.PHONY: help deps build demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,13 +41,25 @@ endif
 cluster-down: ## Take the virtual cluster down (if you brought it up by hand)
 	scripts/virtual-cluster down
 
+slurm-submit: ## Submit p2p to your Slurm cluster (sbatch), wait, print its output
+	$(CARGO) build --release -p mpi-demos
+	@mkdir -p target/slurm
+	scripts/slurm/submit scripts/slurm/p2p.sbatch --output=$(CURDIR)/target/slurm/p2p-%j.out
+
+slurm-demo: build ## Submit p2p to a local Slurm of NODES nodes (default 1), up and down around it
+	@scripts/install-deps slurm $(if $(filter-out 1,$(NODES)),cluster)
+	scripts/slurm/demo --nodes $(NODES)
+
+slurm-down: ## Take the local Slurm down (if you brought it up by hand)
+	scripts/slurm/local-cluster down
+
 local-demo: build ## Run every single-machine lesson in turn, without sleeps
 	$(RELEASE)/local-procs --time-scale 0 all
 
 test: deps ## Run every test (installs what is missing first)
 	@scripts/install-deps lint
-	@if [ "$$(id -u)" -eq 0 ]; then scripts/install-deps cluster; \
-	else echo "not root: the virtual-cluster tests will say they are skipped"; fi
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/install-deps cluster slurm; \
+	else echo "not root: the virtual-cluster and Slurm tests will say they are skipped"; fi
 	$(CARGO) test --workspace
 	shellcheck $(SCRIPTS)
 

@@ -1,0 +1,145 @@
+//! p2p as a Slurm job, on a real local Slurm: munge, slurmctld and slurmd
+//! from the distribution, started by scripts/slurm/local-cluster.
+//!
+//! These tests need root (slurmd, munged, and for several nodes network
+//! namespaces) and run for real in CI, which runs as root. Elsewhere each
+//! one says on stderr why it is skipped. They take turns.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use local_procs::supervise::{Outcome, Supervised};
+
+static ONE_SLURM_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn slurm(args: &[&str], launch: &str) -> Outcome {
+    Supervised::new(workspace().join("scripts/slurm/local-cluster"))
+        .args(args)
+        .env("P2P", env!("CARGO_BIN_EXE_p2p"))
+        .env("LAUNCH", launch)
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(180))
+        .run()
+        .unwrap()
+}
+
+/// Submit the batch script with extra sbatch options, launching with `launch`.
+fn submit(launch: &str, options: &[&str]) -> Outcome {
+    let script = workspace().join("scripts/slurm/submit");
+    let batch = workspace().join("scripts/slurm/p2p.sbatch");
+    let output = workspace().join("target/slurm");
+    std::fs::create_dir_all(&output).unwrap();
+    let output = format!("--output={}/test-%j.out", output.display());
+    let mut args = vec![script.to_str().unwrap(), "--wait-limit", "120", batch.to_str().unwrap(), &output];
+    args.extend_from_slice(options);
+    let mut all = vec!["exec"];
+    all.extend(args);
+    slurm(&all, launch)
+}
+
+/// Slurm and munge daemons of ours still running.
+fn daemons_left() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let cmd = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            let ours = cmd.contains(".state/slurm")
+                || cmd.starts_with("slurmd ")
+                || cmd.starts_with("slurmctld ")
+                || cmd.starts_with("slurmstepd");
+            ours.then_some(cmd)
+        })
+        .collect()
+}
+
+/// A test's turn with the local Slurm; it is down when the turn ends.
+struct Turn(#[allow(dead_code)] MutexGuard<'static, ()>);
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        slurm(&["down"], "");
+    }
+}
+
+fn can_run(test: &str) -> Option<Turn> {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("skipped {test}: the local Slurm needs root (slurmd, munged, namespaces); CI runs it as root");
+        return None;
+    }
+    let turn = ONE_SLURM_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if workspace().join(".state/slurm").exists() || workspace().join(".state/virtual-cluster").exists() {
+        eprintln!("skipped {test}: a local Slurm or virtual cluster is already up; take it down first");
+        return None;
+    }
+    Some(Turn(turn))
+}
+
+fn assert_messages(run: &Outcome) {
+    assert!(run.clean_success(), "{}", run.describe());
+    assert!(run.stdout.contains("rank 4 received 10000000 from rank 0"), "{}", run.describe());
+    assert!(run.stdout.contains("rank 8 received \"hello\" from rank 1"), "{}", run.describe());
+    assert!(run.stderr.contains("ended: COMPLETED, exit code 0:0"), "{}", run.describe());
+}
+
+/// The node each rank reported (`rank R on NODE`).
+fn nodes_of_ranks(run: &Outcome) -> Vec<String> {
+    let mut nodes: Vec<String> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("rank ")?.split_once(" on ").map(|(_, node)| node.to_owned()))
+        .collect();
+    nodes.sort();
+    nodes
+}
+
+#[test]
+fn one_node_runs_p2p_with_srun_and_mpirun_and_refuses_four_tasks() {
+    let Some(_turn) = can_run("one_node_runs_p2p_with_srun_and_mpirun_and_refuses_four_tasks") else { return };
+    let up = slurm(&["up"], "");
+    assert!(up.clean_success(), "{}", up.describe());
+
+    let srun = submit("srun", &[]);
+    assert_messages(&srun);
+    assert!(srun.stdout.contains("launched with srun"), "{}", srun.describe());
+
+    let mpirun = submit("mpirun", &[]);
+    assert_messages(&mpirun);
+    assert!(mpirun.stdout.contains("launched with mpirun"), "{}", mpirun.describe());
+
+    // Fewer than 9 tasks: p2p's own message, and the job's non-zero status.
+    let four = submit("srun", &["--ntasks=4"]);
+    assert_eq!(four.code(), 2, "{}", four.describe());
+    assert!(four.stdout.contains("error: p2p: started with 4 ranks"), "{}", four.describe());
+    assert!(four.stderr.contains("ended: FAILED"), "{}", four.describe());
+
+    let down = slurm(&["down"], "");
+    assert!(down.clean_success(), "{}", down.describe());
+    assert_eq!(daemons_left(), Vec::<String>::new());
+    assert!(!workspace().join(".state/slurm").exists());
+}
+
+#[test]
+fn three_nodes_spread_nine_ranks() {
+    let Some(_turn) = can_run("three_nodes_spread_nine_ranks") else { return };
+    let up = slurm(&["up", "--nodes", "3"], "");
+    assert!(up.clean_success(), "{}", up.describe());
+    for launch in ["mpirun", "srun"] {
+        let run = submit(launch, &[]);
+        assert_messages(&run);
+        let mut nodes = nodes_of_ranks(&run);
+        assert_eq!(nodes.len(), 9, "{}", run.describe());
+        nodes.dedup();
+        assert_eq!(nodes, ["node1", "node2", "node3"], "{launch}: {}", run.describe());
+    }
+    let down = slurm(&["down"], "");
+    assert!(down.clean_success(), "{}", down.describe());
+    assert_eq!(daemons_left(), Vec::<String>::new());
+    assert!(!workspace().join(".state/virtual-cluster").exists(), "down leaves the virtual cluster it brought up");
+}
