@@ -6,7 +6,23 @@ SHELL := bash
 
 CARGO ?= cargo
 NP ?= 9
-RELEASE := target/release
+
+# Which MPI to build against and launch with: openmpi (default) or mpich.
+# Each builds into its own target folder, so the two never overwrite each other.
+MPI ?= openmpi
+export MPI
+ifeq ($(MPI),openmpi)
+TARGET_DIR := target
+else ifeq ($(MPI),mpich)
+TARGET_DIR := target/mpich
+else
+$(error MPI must be openmpi or mpich, not '$(MPI)')
+endif
+export CARGO_TARGET_DIR := $(TARGET_DIR)
+# The mpi crate finds its MPI through this compiler wrapper (evaluated when
+# a recipe runs, so after install-deps has installed it).
+export MPICC = $(shell command -v mpicc.$(MPI) 2>/dev/null || echo mpicc)
+RELEASE := $(TARGET_DIR)/release
 SCRIPTS := $(filter-out scripts/slurm,$(wildcard scripts/*)) $(wildcard scripts/slurm/*) .ci/run
 # cluster-demo: a hostfile of real hosts (default: the virtual cluster), and
 # the network their MPI traffic should use.
@@ -21,7 +37,7 @@ NODES ?= 1
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-deps: ## Install the system packages the build needs (OpenMPI, libclang, pkg-config)
+deps: ## Install the system packages the build needs (the MPI, libclang, pkg-config)
 	@scripts/install-deps build
 
 build: deps ## Build every lesson, optimised
@@ -33,9 +49,9 @@ demo: build ## Run the main lesson: p2p on 9 MPI ranks
 cluster-demo: build ## p2p on 9 ranks across hosts: the virtual cluster, or HOSTFILE=... [NET=...]
 ifeq ($(HOSTFILE),)
 	@scripts/install-deps cluster
-	scripts/cluster-demo
+	P2P=$(abspath $(RELEASE)/p2p) scripts/cluster-demo
 else
-	scripts/cluster-demo --hostfile $(HOSTFILE) $(if $(NET),--net $(NET))
+	P2P=$(abspath $(RELEASE)/p2p) scripts/cluster-demo --hostfile $(HOSTFILE) $(if $(NET),--net $(NET))
 endif
 
 cluster-down: ## Take the virtual cluster down (if you brought it up by hand)
@@ -44,11 +60,11 @@ cluster-down: ## Take the virtual cluster down (if you brought it up by hand)
 slurm-submit: ## Submit p2p to your Slurm cluster (sbatch), wait, print its output
 	$(CARGO) build --release -p mpi-demos
 	@mkdir -p target/slurm
-	scripts/slurm/submit scripts/slurm/p2p.sbatch --output=$(CURDIR)/target/slurm/p2p-%j.out
+	P2P=$(abspath $(RELEASE)/p2p) scripts/slurm/submit scripts/slurm/p2p.sbatch --output=$(CURDIR)/target/slurm/p2p-%j.out
 
 slurm-demo: build ## Submit p2p to a local Slurm of NODES nodes (default 1), up and down around it
 	@scripts/install-deps slurm $(if $(filter-out 1,$(NODES)),cluster)
-	scripts/slurm/demo --nodes $(NODES)
+	P2P=$(abspath $(RELEASE)/p2p) scripts/slurm/demo --nodes $(NODES)
 
 slurm-down: ## Take the local Slurm down (if you brought it up by hand)
 	scripts/slurm/local-cluster down

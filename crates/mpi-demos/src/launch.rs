@@ -40,20 +40,35 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// The path to this program as it was started (relative to the current
+    /// folder when it is inside it), or `target/release/NAME`.
+    pub fn path(&self) -> String {
+        let fallback = format!("target/release/{}", self.program);
+        let Some(started) = std::env::args_os().next().map(std::path::PathBuf::from) else {
+            return fallback;
+        };
+        if !started.components().any(|c| matches!(c, std::path::Component::Normal(_))) {
+            return fallback;
+        }
+        let relative =
+            std::env::current_dir().ok().and_then(|cwd| started.strip_prefix(cwd).ok().map(|p| p.to_owned()));
+        relative.unwrap_or(started).display().to_string()
+    }
+
     /// The command that launches this lesson correctly.
     pub fn launch_command(&self) -> String {
-        format!("mpirun -np {} target/release/{}", self.ranks, self.program)
+        format!("mpirun -np {} {}", self.ranks, self.path())
     }
 
     /// The message for a launch error, in words a learner can act on.
     pub fn explain(&self, error: &LaunchError) -> String {
         let need = format!(
-            "{} needs {} MPI ranks; launch it with `{}` (or `scripts/mpirun -np {} target/release/{}`)",
+            "{} needs {} MPI ranks; launch it with `{}` (or `scripts/mpirun -np {} {}`)",
             self.program,
             self.ranks,
             self.launch_command(),
             self.ranks,
-            self.program
+            self.path()
         );
         match error {
             LaunchError::NoLauncher => format!("{}: started without mpirun. {need}", self.program),
@@ -133,7 +148,8 @@ mod tests {
         let text = P2P.explain(&LaunchError::TooFewRanks { have: 4 });
         assert!(text.contains("started with 4 ranks"), "{text}");
         assert!(text.contains("needs 9 MPI ranks"), "{text}");
-        assert!(text.contains("mpirun -np 9 target/release/p2p"), "{text}");
+        assert!(text.contains("launch it with `mpirun -np 9 "), "{text}");
+        assert!(text.contains("or `scripts/mpirun -np 9 "), "{text}");
     }
 
     #[test]

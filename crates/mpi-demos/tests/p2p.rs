@@ -22,6 +22,14 @@ fn mpirun(args: &[&str]) -> Outcome {
 
 const P2P: &str = env!("CARGO_BIN_EXE_p2p");
 
+/// The advice p2p gives: the command for the binary as it was started,
+/// relative to the folder it runs in (the workspace, here).
+fn launch_advice() -> String {
+    let path = std::path::Path::new(P2P);
+    let shown = path.strip_prefix(workspace()).unwrap_or(path);
+    format!("launch it with `mpirun -np 9 {}`", shown.display())
+}
+
 #[test]
 fn nine_ranks_deliver_both_messages() {
     let run = mpirun(&["-np", "9", P2P]);
@@ -61,7 +69,7 @@ fn too_few_ranks_fail_fast_with_one_message() {
         assert!(run.elapsed < Duration::from_secs(20), "{}", run.describe());
         let message = format!("error: p2p: started with {np} rank");
         assert_eq!(run.stderr.matches(&message).count(), 1, "{}", run.describe());
-        assert!(run.stderr.contains("mpirun -np 9 target/release/p2p"), "{}", run.describe());
+        assert!(run.stderr.contains(&launch_advice()), "{}", run.describe());
         assert!(!run.stdout.contains("received"), "{}", run.describe());
     }
 }
@@ -69,6 +77,7 @@ fn too_few_ranks_fail_fast_with_one_message() {
 #[test]
 fn started_without_mpirun_says_how_to_launch() {
     let run = Supervised::new(P2P)
+        .current_dir(workspace())
         .env_remove("OMPI_COMM_WORLD_SIZE")
         .env_remove("PMI_RANK")
         .env_remove("PMI_SIZE")
@@ -78,8 +87,16 @@ fn started_without_mpirun_says_how_to_launch() {
         .unwrap();
     assert_eq!(run.code(), 2, "{}", run.describe());
     assert!(run.stderr.contains("started without mpirun"), "{}", run.describe());
-    assert!(run.stderr.contains("mpirun -np 9 target/release/p2p"), "{}", run.describe());
+    assert!(run.stderr.contains(&launch_advice()), "{}", run.describe());
     assert!(run.leftovers.is_empty(), "{}", run.describe());
+}
+
+#[test]
+fn says_which_mpi_library_it_uses() {
+    let run = Supervised::new(P2P).args(["--mpi-library"]).time_limit(Duration::from_secs(20)).run().unwrap();
+    assert!(run.clean_success(), "{}", run.describe());
+    let expected = if std::env::var("MPI").is_ok_and(|mpi| mpi == "mpich") { "MPICH" } else { "Open MPI" };
+    assert!(run.stdout.starts_with(expected), "{}", run.describe());
 }
 
 #[test]

@@ -30,18 +30,49 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// The MPI the tests run with (`MPI=openmpi|mpich`, as for make).
+fn mpich() -> bool {
+    std::env::var("MPI").is_ok_and(|mpi| mpi == "mpich")
+}
+
 #[test]
 fn prints_the_real_command_with_oversubscription_and_default_hostfile() {
     let out = run(&["--dry-run", "-np", "64", "/bin/true"]);
     assert_eq!(out.code(), 0, "{}", out.describe());
     let command = out.stderr.lines().find(|l| l.starts_with("+ ")).expect("the command is printed");
-    assert!(command.contains("--oversubscribe"), "{command}");
-    assert!(command.contains("--hostfile hostfiles/localhost"), "{command}");
     assert!(command.contains("-np 64 /bin/true"), "{command}");
-    if nix::unistd::Uid::effective().is_root() {
-        assert!(command.contains("--allow-run-as-root"), "{command}");
-        assert!(out.stderr.contains("running as root"), "{}", out.describe());
+    if mpich() {
+        // Hydra oversubscribes by itself and takes 'host:slots' files.
+        assert!(command.contains("mpiexec.hydra -f "), "{command}");
+        assert!(!command.contains("--oversubscribe"), "{command}");
+    } else {
+        assert!(command.contains("--oversubscribe"), "{command}");
+        assert!(command.contains("--hostfile hostfiles/localhost"), "{command}");
+        if nix::unistd::Uid::effective().is_root() {
+            assert!(command.contains("--allow-run-as-root"), "{command}");
+            assert!(out.stderr.contains("running as root"), "{}", out.describe());
+        }
     }
+}
+
+#[test]
+fn cluster_options_become_the_implementations_flags() {
+    let out = run(&["--dry-run", "--ssh-config", "hostfiles/virtual", "--net", "127.0.0.0/8", "-np", "2", "/bin/true"]);
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    let command = out.stderr.lines().find(|l| l.starts_with("+ ")).expect("the command is printed");
+    if mpich() {
+        assert!(command.contains("-launcher ssh -launcher-exec "), "{command}");
+        assert!(command.contains("-iface lo -genv UCX_NET_DEVICES lo"), "{command}");
+    } else {
+        assert!(command.contains("--mca plm_rsh_agent 'ssh -F hostfiles/virtual'"), "{command}");
+        assert!(
+            command.contains("--mca oob_tcp_if_include 127.0.0.0/8 --mca btl_tcp_if_include 127.0.0.0/8"),
+            "{command}"
+        );
+    }
+    let out = run(&["--dry-run", "--net", "10.0.0.0", "-np", "2", "/bin/true"]);
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("is not an IPv4 network"), "{}", out.describe());
 }
 
 #[test]

@@ -38,10 +38,18 @@ struct Args {
     /// and watch the receivers' time limit end the job.
     #[arg(long, value_name = "SECS", value_parser = bounded::parse_seconds)]
     delay: Option<Duration>,
+
+    /// Print which MPI library this binary uses, and exit (no mpirun needed).
+    #[arg(long)]
+    mpi_library: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.mpi_library {
+        println!("{}", mpi::environment::library_version().unwrap_or_else(|_| "unknown".into()).trim_end());
+        return ExitCode::SUCCESS;
+    }
     diag::init();
     let (universe, world) = match LESSON.start() {
         Ok(started) => started,
