@@ -32,7 +32,7 @@ NET ?=
 # slurm-demo: how many local Slurm nodes (more than 1: on the virtual cluster).
 NODES ?= 1
 
-.PHONY: help deps build demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: help deps build demo lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,20 @@ build: deps ## Build every lesson, optimised
 
 demo: build ## Run the main lesson: p2p on 9 MPI ranks
 	scripts/mpirun -np $(NP) $(RELEASE)/p2p
+
+lessons: build ## Run every MPI lesson with its rank count (pages: crates/mpi-demos/lessons/)
+	scripts/mpirun -np 2 $(RELEASE)/tags
+	scripts/mpirun -np 4 $(RELEASE)/any-source
+	scripts/mpirun -np 2 $(RELEASE)/probe
+	scripts/mpirun -np 4 $(RELEASE)/ring
+	scripts/mpirun -np 2 $(RELEASE)/nonblocking
+	scripts/mpirun -np 2 $(RELEASE)/typed
+	scripts/mpirun -np 2 $(RELEASE)/deadlock --fixed
+	scripts/mpirun -np 2 $(RELEASE)/send-modes
+
+trace-demo: build ## Trace p2p's messages and draw them: target/trace/p2p.svg
+	scripts/mpirun -np $(NP) $(RELEASE)/p2p --trace target/trace/p2p.jsonl
+	$(RELEASE)/trace-svg target/trace/p2p.jsonl target/trace/p2p.svg --ranks $(NP)
 
 cluster-demo: build ## p2p on 9 ranks across hosts: the virtual cluster, or HOSTFILE=... [NET=...]
 ifeq ($(HOSTFILE),)

@@ -14,6 +14,7 @@ use mpi::datatype::Equivalence;
 use mpi::point_to_point::{MatchedReceiveVec, Message, Source, Status};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::Communicator;
+use mpi::Tag;
 
 /// Exit status of a job aborted because a receive timed out.
 pub const EXIT_TIMED_OUT: i32 = 3;
@@ -23,10 +24,19 @@ pub const EXIT_TIMED_OUT: i32 = 3;
 /// Polls with `MPI_Improbe`, yielding the core between polls, and sleeping
 /// briefly once the wait is long, so an idle rank does not spin at 100%.
 pub fn probe_within<S: Source>(source: &S, limit: Duration) -> Option<(Message, Status)> {
+    probe_tag_within(source, None, limit)
+}
+
+/// Like [`probe_within`], for a message with this `tag` only (`None`: any tag).
+pub fn probe_tag_within<S: Source>(source: &S, tag: Option<Tag>, limit: Duration) -> Option<(Message, Status)> {
     let start = Instant::now();
     let mut polls: u32 = 0;
     loop {
-        if let Some(found) = source.immediate_matched_probe() {
+        let found = match tag {
+            Some(tag) => source.immediate_matched_probe_with_tag(tag),
+            None => source.immediate_matched_probe(),
+        };
+        if let Some(found) = found {
             return Some(found);
         }
         let waited = start.elapsed();
@@ -62,7 +72,22 @@ where
     T: Equivalence,
     S: Source,
 {
-    match probe_within(source, limit) {
+    receive_vec_with_tag(world, source, None, limit, what)
+}
+
+/// [`receive_vec`] of a message with this `tag` only (`None`: any tag).
+pub fn receive_vec_with_tag<T, S>(
+    world: &SimpleCommunicator,
+    source: &S,
+    tag: Option<Tag>,
+    limit: Duration,
+    what: &str,
+) -> (Vec<T>, Status)
+where
+    T: Equivalence,
+    S: Source,
+{
+    match probe_tag_within(source, tag, limit) {
         Some(found) => found.matched_receive_vec::<T>(),
         None => abort_waiting(world, limit, what),
     }

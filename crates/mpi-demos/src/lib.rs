@@ -7,7 +7,13 @@
 //! - [`bounded`]: receives with a time limit; a rank that waits too long
 //!   aborts the whole job with a message naming itself and what it awaited.
 //! - [`diag`]: rank-aware diagnostics on stderr through `tracing`.
+//! - [`trace`] and [`sequence`]: a record of every message (`--trace FILE`)
+//!   and its sequence diagram in SVG.
+//! - [`cli`]: the options every lesson takes, and how a lesson ends.
 
 pub mod bounded;
+pub mod cli;
 pub mod diag;
 pub mod launch;
+pub mod sequence;
+pub mod trace;

@@ -11,13 +11,19 @@
 //! object; here the integer goes as one MPI `int` and the string as its
 //! UTF-8 bytes, with no serialisation step. The receiver chooses the type
 //! it receives into, and the `Status` tells it who sent the message.
+//!
+//! `trace.send(&process, &data)` is `process.send(&data)`, noted in the
+//! message trace when `--trace FILE` asks for one; `trace.receive` is a
+//! receive with a time limit (`--timeout`), noted the same way.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use mpi::traits::*;
+use mpi_demos::cli::{self, Common};
 use mpi_demos::launch::Lesson;
+use mpi_demos::trace::Trace;
 use mpi_demos::{bounded, diag};
 
 const LESSON: Lesson = Lesson { program: "p2p", ranks: 9 };
@@ -26,9 +32,8 @@ const LESSON: Lesson = Lesson { program: "p2p", ranks: 9 };
 #[derive(Parser)]
 #[command(version, after_help = "Launch: mpirun -np 9 target/release/p2p")]
 struct Args {
-    /// Give up (and abort the job) after waiting this many seconds for a message.
-    #[arg(long, value_name = "SECS", default_value = "60", value_parser = bounded::parse_seconds)]
-    timeout: Duration,
+    #[command(flatten)]
+    common: Common,
 
     /// Every rank also prints `rank R on HOST`, to see where ranks run.
     #[arg(long)]
@@ -57,6 +62,8 @@ fn main() -> ExitCode {
     };
     let rank = world.rank();
     let _span = diag::rank_span(rank, world.size()).entered();
+    let mut trace = Trace::start(&world, args.common.trace.clone());
+    let limit = args.common.timeout;
 
     if args.show_hosts {
         println!("rank {rank} on {}", diag::host_name());
@@ -69,28 +76,27 @@ fn main() -> ExitCode {
     match rank {
         0 => {
             let data: i32 = 10_000_000;
-            world.process_at_rank(4).send(&data);
+            trace.send(&world.process_at_rank(4), &data);
             println!("rank 0 sent {data} to rank 4");
         }
         1 => {
             let data = "hello";
-            world.process_at_rank(8).send(data.as_bytes());
+            trace.send(&world.process_at_rank(8), data.as_bytes());
             println!("rank 1 sent \"{data}\" to rank 8");
         }
         4 => {
             let from = world.process_at_rank(0);
-            let (data, status) = bounded::receive::<i32, _>(&world, &from, args.timeout, "an integer from rank 0");
+            let (data, status) = trace.receive::<i32, _>(&world, &from, limit, "an integer from rank 0");
             println!("rank 4 received {data} from rank {}", status.source_rank());
         }
         8 => {
             let from = world.process_at_rank(1);
-            let (bytes, status) = bounded::receive_vec::<u8, _>(&world, &from, args.timeout, "a string from rank 1");
+            let (bytes, status) = trace.receive_vec::<u8, _>(&world, &from, limit, "a string from rank 1");
             let data = String::from_utf8_lossy(&bytes);
             println!("rank 8 received \"{data}\" from rank {}", status.source_rank());
         }
         _ => tracing::debug!("nothing to do on this rank"),
     }
 
-    drop(universe); // MPI_Finalize: waits until every rank is done.
-    ExitCode::SUCCESS
+    cli::finish(universe, &world, trace, &args.common)
 }

@@ -1,0 +1,56 @@
+//! Turn a message trace (from a lesson's `--trace FILE`) into an SVG
+//! sequence diagram that any browser shows.
+//!
+//! `trace-svg target/trace/p2p.jsonl target/trace/p2p.svg`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mpi_demos::{sequence, trace};
+
+/// Draw a message trace as a sequence diagram (SVG).
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The trace: JSON lines written by a lesson's --trace.
+    input: PathBuf,
+    /// Where to write the SVG.
+    output: PathBuf,
+    /// Draw at least this many lifelines (default: the ranks the trace names).
+    #[arg(long, default_value_t = 1)]
+    ranks: i32,
+    /// The diagram's title (default: the trace's file name).
+    #[arg(long)]
+    title: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("trace-svg: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<String, String> {
+    let bytes = std::fs::read(&args.input).map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
+    let events = trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", args.input.display()))?;
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let svg = sequence::render(&events, args.ranks, &title);
+    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&args.output, svg).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    let (messages, unmatched) = sequence::pair(&events);
+    Ok(format!("{}: {} message(s), {} unmatched event(s)", args.output.display(), messages.len(), unmatched.len()))
+}
