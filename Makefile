@@ -23,7 +23,7 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 # a recipe runs, so after install-deps has installed it).
 export MPICC = $(shell command -v mpicc.$(MPI) 2>/dev/null || echo mpicc)
 RELEASE := $(TARGET_DIR)/release
-SCRIPTS := $(filter-out scripts/slurm,$(wildcard scripts/*)) $(wildcard scripts/slurm/*) .ci/run
+SCRIPTS := $(shell find scripts -type f ! -name '*.c' ! -name '*.py' | sort) .ci/run
 # cluster-demo: a hostfile of real hosts (default: the virtual cluster), and
 # the network their MPI traffic should use.
 HOSTFILE ?=
@@ -32,7 +32,7 @@ NET ?=
 # slurm-demo: how many local Slurm nodes (more than 1: on the virtual cluster).
 NODES ?= 1
 
-.PHONY: help deps build demo lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: help deps build demo bench lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,10 @@ build: deps ## Build every lesson, optimised
 
 demo: build ## Run the main lesson: p2p on 9 MPI ranks
 	scripts/mpirun -np $(NP) $(RELEASE)/p2p
+
+bench: build ## Benchmarks beside C MPI, mpi4py and multiprocessing: table, CSV and plots in target/bench/
+	@scripts/install-deps bench
+	RELEASE=$(RELEASE) scripts/bench/run --out $(TARGET_DIR)/bench $(BENCH_ARGS)
 
 lessons: build ## Run every MPI lesson with its rank count (pages: crates/mpi-demos/lessons/)
 	scripts/mpirun -np 2 $(RELEASE)/tags

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod scenarios;
 
 use scenarios::{background, barrier, naming, pipe, pool, queue, spawn, subclass, terminate};
@@ -75,6 +76,12 @@ enum Scenario {
         #[arg(long, value_name = "K")]
         crash_at: Option<u64>,
     },
+    /// Measure the library: pipe round trip, queue throughput, pool map, spawn+join
+    Bench {
+        /// Shrink every count by this factor (for quick checks).
+        #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+        scale: f64,
+    },
     /// Name every scenario
     List,
     /// Run every scenario in turn
@@ -122,6 +129,7 @@ fn run(scenario: &Scenario) -> anyhow::Result<()> {
         Scenario::Pipe => pipe::run(),
         Scenario::Queue { items, producers, consumers } => queue::run(*items, *producers as usize, *consumers as usize),
         Scenario::Pool { items, workers, crash_at } => pool::run(*items, *workers as usize, *crash_at),
+        Scenario::Bench { scale } => bench::run(*scale),
         Scenario::List => {
             use clap::CommandFactory;
             let command = Cli::command();

@@ -20,12 +20,15 @@ use serde::Serialize;
 
 use crate::Error;
 
+/// How much a receiver reads at a time, at least.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// Create a pipe: the sending end and the receiving end.
 pub fn pipe<T>() -> Result<(Sender<T>, Receiver<T>), Error> {
     let (read, write) = nix::unistd::pipe().map_err(|e| Error::Os("pipe", e))?;
     Ok((
         Sender { file: File::from(write), frame: Vec::new(), _type: PhantomData },
-        Receiver { file: File::from(read), buf: Vec::new(), start: 0, _type: PhantomData },
+        Receiver { file: File::from(read), buf: Vec::new(), start: 0, end: 0, _type: PhantomData },
     ))
 }
 
@@ -39,8 +42,10 @@ pub struct Sender<T> {
 /// The receiving end of a pipe.
 pub struct Receiver<T> {
     file: File,
+    /// Storage; the bytes read and not yet consumed are `buf[start..end]`.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -81,14 +86,14 @@ impl<T: DeserializeOwned> Receiver<T> {
 
     /// True when a whole message is already buffered (no read needed).
     pub(crate) fn has_buffered_message(&self) -> bool {
-        let available = &self.buf[self.start..];
+        let available = &self.buf[self.start..self.end];
         available.len() >= 4
             && available.len() >= 4 + u32::from_le_bytes(available[..4].try_into().expect("4 bytes")) as usize
     }
 
     fn recv_until(&mut self, deadline: Option<(Instant, Duration)>) -> Result<Option<T>, Error> {
         loop {
-            let available = &self.buf[self.start..];
+            let available = &self.buf[self.start..self.end];
             if available.len() >= 4 {
                 let len = u32::from_le_bytes(available[..4].try_into().expect("4 bytes")) as usize;
                 if available.len() >= 4 + len {
@@ -101,7 +106,7 @@ impl<T: DeserializeOwned> Receiver<T> {
                 wait_readable(&self.file, at, limit)?;
             }
             if !self.fill()? {
-                return if self.buf.len() == self.start {
+                return if self.end == self.start {
                     Ok(None)
                 } else {
                     Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed in the middle of a message")
@@ -113,23 +118,24 @@ impl<T: DeserializeOwned> Receiver<T> {
 
     /// Read more bytes; false at end of input.
     fn fill(&mut self) -> Result<bool, Error> {
+        // Move what is left of a message to the front, and make room: the
+        // storage grows only for a message larger than any before it.
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + 64 * 1024, 0);
+        if self.buf.len() - self.end < READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK.max(self.buf.len()), 0);
+        }
         loop {
-            match self.file.read(&mut self.buf[old..]) {
+            match self.file.read(&mut self.buf[self.end..]) {
                 Ok(n) => {
-                    self.buf.truncate(old + n);
+                    self.end += n;
                     return Ok(n > 0);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e.into());
-                }
+                Err(e) => return Err(e.into()),
             }
         }
     }

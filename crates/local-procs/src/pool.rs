@@ -35,14 +35,22 @@ struct Task {
     runner: usize,
     function: usize,
     first: usize,
+    #[serde(with = "serde_bytes")] // one copy, not a byte at a time
     inputs: Vec<u8>,
 }
 
 /// The results of one chunk (encoded), or why it failed.
 #[derive(Serialize, Deserialize)]
 enum Done {
-    Ok { first: usize, outputs: Vec<u8> },
-    Failed { first: usize, message: String },
+    Ok {
+        first: usize,
+        #[serde(with = "serde_bytes")]
+        outputs: Vec<u8>,
+    },
+    Failed {
+        first: usize,
+        message: String,
+    },
 }
 
 /// Runs `function` (a `fn(T) -> R` passed as an address) over a chunk.
@@ -81,7 +89,7 @@ impl Pool {
     /// Start `workers` worker processes (at least 1).
     pub fn new(workers: usize) -> Result<Self, Error> {
         let count = workers.max(1);
-        let progress: Shared<Progress> = Shared::new(count * std::mem::size_of::<AtomicUsize>())?;
+        let progress: Shared<Progress> = Shared::new(count * SLOT)?;
         let mut pool = Pool { workers: Vec::with_capacity(count), progress, task_timeout: None, broken: false };
         for index in 0..count {
             let (task_tx, task_rx) = pipe::<Task>()?;
@@ -136,8 +144,8 @@ impl Pool {
     /// back in input order. Chunk size: Python's default.
     pub fn map<T, R>(&mut self, function: fn(T) -> R, inputs: impl IntoIterator<Item = T>) -> Result<Vec<R>, Error>
     where
-        T: Serialize + DeserializeOwned,
-        R: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
     {
         let inputs: Vec<T> = inputs.into_iter().collect();
         let per = self.workers.len() * 4;
@@ -148,8 +156,8 @@ impl Pool {
     /// [`map`](Self::map) with chunks of `chunk` inputs.
     pub fn map_chunked<T, R>(&mut self, function: fn(T) -> R, inputs: Vec<T>, chunk: usize) -> Result<Vec<R>, Error>
     where
-        T: Serialize + DeserializeOwned,
-        R: Serialize + DeserializeOwned,
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
     {
         if self.broken {
             return Err(Error::Disconnected);
@@ -162,7 +170,7 @@ impl Pool {
                 runner: run_chunk::<T, R> as Runner as usize,
                 function: function as usize,
                 first: n * chunk,
-                inputs: postcard::to_allocvec(part)?,
+                inputs: encode(part)?,
             });
         }
         pending.reverse(); // pop() hands out chunks in input order
@@ -176,7 +184,7 @@ impl Pool {
         Ok(chunks.into_iter().flat_map(|c| c.unwrap_or_default()).collect())
     }
 
-    fn run_tasks<R: DeserializeOwned>(
+    fn run_tasks<R: DeserializeOwned + 'static>(
         &mut self,
         mut pending: Vec<Task>,
         chunks: &mut [Option<Vec<R>>],
@@ -205,7 +213,7 @@ impl Pool {
             for w in ready {
                 match self.workers[w].results.recv() {
                     Ok(Some(Done::Ok { first, outputs })) => {
-                        let values: Vec<R> = postcard::from_bytes(&outputs)?;
+                        let values: Vec<R> = decode(&outputs)?;
                         chunks[first / chunk] = Some(values);
                         self.workers[w].busy = None;
                         outstanding -= 1;
@@ -324,12 +332,17 @@ impl Drop for Pool {
     }
 }
 
+/// Bytes between two workers' progress counters: each on a cache line (and
+/// its neighbour) of its own, or every store would stall the other workers.
+const SLOT: usize = 128;
+
 fn slot(progress: &Shared<Progress>, index: usize) -> &AtomicUsize {
     let (start, len) = progress.extra();
-    assert!((index + 1) * std::mem::size_of::<AtomicUsize>() <= len);
-    // SAFETY: the extra area holds one zero-initialised, aligned AtomicUsize
-    // per worker (checked above), shared and accessed only atomically.
-    unsafe { &*start.cast::<AtomicUsize>().add(index) }
+    assert!((index + 1) * SLOT <= len);
+    // SAFETY: the extra area (page-aligned, zero-initialised) holds one slot
+    // of SLOT bytes per worker (checked above); its first word is an
+    // AtomicUsize, shared and accessed only atomically.
+    unsafe { &*start.add(index * SLOT).cast::<AtomicUsize>() }
 }
 
 /// A worker's life: take a chunk, run it, send the results; until the
@@ -349,7 +362,7 @@ fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsiz
     }
 }
 
-fn run_chunk<T: DeserializeOwned, R: Serialize>(
+fn run_chunk<T: DeserializeOwned + 'static, R: Serialize + 'static>(
     function: usize,
     inputs: &[u8],
     first: usize,
@@ -359,11 +372,82 @@ fn run_chunk<T: DeserializeOwned, R: Serialize>(
     // parent (see `map`) and paired with this very instantiation; this
     // worker is a fork of the parent, so the code is at the same address.
     let function = unsafe { std::mem::transmute::<usize, fn(T) -> R>(function) };
-    let inputs: Vec<T> = postcard::from_bytes(inputs)?;
+    let inputs: Vec<T> = decode(inputs)?;
     let mut outputs = Vec::with_capacity(inputs.len());
     for (offset, input) in inputs.into_iter().enumerate() {
         progress.store(first + offset, Ordering::Relaxed);
         outputs.push(function(input));
     }
-    postcard::to_allocvec(&outputs)
+    encode(&outputs)
+}
+
+/// Is `T` a plain number, whose values are their bytes?
+fn is_plain_number<T: 'static>() -> bool {
+    use std::any::TypeId;
+    [
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+        TypeId::of::<i8>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<isize>(),
+        TypeId::of::<f32>(),
+        TypeId::of::<f64>(),
+    ]
+    .contains(&TypeId::of::<T>())
+}
+
+/// Encode a chunk: plain numbers as their bytes (one copy, as fast as the
+/// memory), anything else with serde (postcard). Parent and workers run the
+/// same code, so they always agree on which.
+fn encode<T: Serialize + 'static>(items: &[T]) -> Result<Vec<u8>, postcard::Error> {
+    if is_plain_number::<T>() {
+        // SAFETY: T is a primitive number (checked above): no padding, no
+        // pointers, every byte initialised; the slice is valid for its size.
+        let bytes = unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<u8>(), std::mem::size_of_val(items)) };
+        return Ok(bytes.to_vec());
+    }
+    postcard::to_allocvec(items)
+}
+
+/// The inverse of [`encode`].
+fn decode<T: DeserializeOwned + 'static>(bytes: &[u8]) -> Result<Vec<T>, postcard::Error> {
+    if is_plain_number::<T>() {
+        let size = std::mem::size_of::<T>();
+        if bytes.len() % size != 0 {
+            return Err(postcard::Error::DeserializeUnexpectedEnd);
+        }
+        let count = bytes.len() / size;
+        let mut items: Vec<T> = Vec::with_capacity(count);
+        // SAFETY: T is a primitive number, for which any bytes are a valid
+        // value; the Vec has room for `count` of them, which the copy fills
+        // completely before set_len.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), items.as_mut_ptr().cast::<u8>(), bytes.len());
+            items.set_len(count);
+        }
+        return Ok(items);
+    }
+    postcard::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_numbers_and_other_types_round_trip() {
+        let numbers: Vec<u64> = vec![0, 1, u64::MAX, 42];
+        assert_eq!(encode(&numbers).unwrap().len(), 32);
+        assert_eq!(decode::<u64>(&encode(&numbers).unwrap()).unwrap(), numbers);
+        let floats = vec![1.5f64, -0.0, f64::MAX];
+        assert_eq!(decode::<f64>(&encode(&floats).unwrap()).unwrap(), floats);
+        let words = vec!["a".to_owned(), "bc".to_owned()];
+        assert_eq!(decode::<String>(&encode(&words).unwrap()).unwrap(), words);
+        assert!(decode::<u32>(&[1, 2, 3]).is_err());
+    }
 }

@@ -27,6 +27,9 @@ pub const DEFAULT_CAPACITY: usize = 4 << 20;
 
 const HEADER: usize = 4;
 
+/// How often `put` and `get` yield the processor before they sleep.
+const SPINS: u32 = 16;
+
 #[repr(C)]
 struct QueueState {
     mutex: RawMutex,
@@ -131,7 +134,16 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         if needed > capacity || payload.len() > u32::MAX as usize {
             return Err(Error::TooLarge { size: payload.len(), capacity });
         }
-        let guard = state.mutex.lock();
+        let mut guard = state.mutex.lock();
+        let mut spins = 0;
+        while capacity - state.used.load(Ordering::Relaxed) < needed && spins < SPINS {
+            // Full: give the consumers the processor a few times before
+            // sleeping; they usually make room at once.
+            drop(guard);
+            std::thread::yield_now();
+            guard = state.mutex.lock();
+            spins += 1;
+        }
         while capacity - state.used.load(Ordering::Relaxed) < needed {
             state.putters.fetch_add(1, Ordering::Relaxed);
             let woken = state.not_full.wait(&guard, deadline.map(|(at, _)| at));
@@ -161,7 +173,17 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         let (ring, capacity) = self.shared.extra();
         let mut payload = std::mem::take(&mut self.scratch);
         {
-            let guard = state.mutex.lock();
+            let mut guard = state.mutex.lock();
+            let mut spins = 0;
+            while state.items.load(Ordering::Relaxed) == 0 && spins < SPINS {
+                // Empty: let a producer run a few times before sleeping (on
+                // one core it fills the queue in its turn, and the items are
+                // then taken without a wake-up each).
+                drop(guard);
+                std::thread::yield_now();
+                guard = state.mutex.lock();
+                spins += 1;
+            }
             while state.items.load(Ordering::Relaxed) == 0 {
                 if let Some((at, limit)) = deadline {
                     if Instant::now() >= at {

@@ -333,3 +333,24 @@ fn bad_arguments_are_refused() {
         assert!(run.stdout.is_empty(), "{args:?}: {}", run.describe());
     }
 }
+
+#[test]
+fn bench_prints_the_four_figures() {
+    let run = lesson(&["bench", "--scale", "0.001"]);
+    assert_clean(&run);
+    let figures: Vec<(&str, f64, &str)> = run
+        .stdout
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(fields.len(), 3, "{line}");
+            (fields[0], fields[1].parse().unwrap(), fields[2])
+        })
+        .collect();
+    let names: Vec<(&str, &str)> = figures.iter().map(|&(n, _, u)| (n, u)).collect();
+    assert_eq!(
+        names,
+        [("pipe_roundtrip", "us"), ("queue_throughput", "items/s"), ("pool_map_1e6", "ms"), ("spawn_join", "ms")]
+    );
+    assert!(figures.iter().all(|&(_, value, _)| value > 0.0 && value.is_finite()), "{}", run.describe());
+}

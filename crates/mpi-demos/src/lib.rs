@@ -10,10 +10,12 @@
 //! - [`trace`] and [`sequence`]: a record of every message (`--trace FILE`)
 //!   and its sequence diagram in SVG.
 //! - [`cli`]: the options every lesson takes, and how a lesson ends.
+//! - [`plot`]: log-log line charts in SVG, for the benchmarks.
 
 pub mod bounded;
 pub mod cli;
 pub mod diag;
 pub mod launch;
+pub mod plot;
 pub mod sequence;
 pub mod trace;

@@ -52,7 +52,8 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.mpi_library {
-        println!("{}", mpi::environment::library_version().unwrap_or_else(|_| "unknown".into()).trim_end());
+        let version = mpi::environment::library_version().unwrap_or_else(|_| "unknown".into());
+        println!("{}", version.trim_end_matches('\0').trim_end());
         return ExitCode::SUCCESS;
     }
     diag::init();

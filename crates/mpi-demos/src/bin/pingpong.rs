@@ -1,0 +1,173 @@
+//! Ping-pong: what a message costs, by size. OSU-style: ranks 0 and 1 bounce
+//! a message back and forth, first some warm-up rounds, then timed rounds;
+//! half the round trip is the one-way latency. Other ranks idle.
+//!
+//! Launch: `mpirun -np 2 target/release/pingpong`. Output on stdout: CSV,
+//! `bytes,latency_us,bandwidth_mb_s`, one row per size.
+//!
+//! `--payload bytes` sends raw bytes; `--payload typed` sends a record (an id
+//! and a list of numbers) encoded with serde (postcard) to about the size,
+//! and decoded on arrival, as a program sending real records would: the
+//! difference is the price of encoding.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use mpi::traits::*;
+use mpi_demos::bounded;
+use mpi_demos::launch::Lesson;
+use serde::{Deserialize, Serialize};
+
+const LESSON: Lesson = Lesson { program: "pingpong", ranks: 2 };
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Payload {
+    /// Raw bytes, sent as they are.
+    Bytes,
+    /// A serde record, encoded before each send and decoded after each receive.
+    Typed,
+}
+
+/// Bounce messages between ranks 0 and 1; print latency and bandwidth per size.
+#[derive(Parser)]
+#[command(version, after_help = "Launch: mpirun -np 2 target/release/pingpong")]
+struct Args {
+    /// Message sizes in bytes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0,8,64,1024,8192,65536,1048576,4194304")]
+    sizes: Vec<usize>,
+
+    /// Timed round trips per size (fewer for sizes over 64 KiB, as OSU does).
+    #[arg(long, default_value_t = 10_000)]
+    iters: u32,
+
+    /// Untimed round trips first, per size.
+    #[arg(long, default_value_t = 1_000)]
+    warmup: u32,
+
+    /// What is sent.
+    #[arg(long, value_enum, default_value_t = Payload::Bytes)]
+    payload: Payload,
+
+    /// Abort the job when no round trip has finished for this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = bounded::parse_seconds)]
+    timeout: Duration,
+}
+
+/// The typed payload: what a program sending measurements might send.
+#[derive(Serialize, Deserialize, Default)]
+struct Record {
+    id: u64,
+    values: Vec<f64>,
+}
+
+impl Record {
+    /// A record whose encoding is about `bytes` long.
+    fn of_size(bytes: usize) -> Record {
+        Record { id: 42, values: (0..bytes.saturating_sub(10) / 8).map(|i| i as f64).collect() }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let (universe, world) = match LESSON.start() {
+        Ok(started) => started,
+        Err(failure) => return failure.exit_code(),
+    };
+    let rank = world.rank();
+    let progress = Arc::new(AtomicU64::new(0));
+    if rank < 2 {
+        watchdog(rank, Arc::clone(&progress), args.timeout);
+    }
+    if rank == 0 {
+        println!("bytes,latency_us,bandwidth_mb_s");
+    }
+    let largest = args.sizes.iter().copied().max().unwrap_or(0);
+    let mut buf = vec![0u8; largest + 64];
+    let mut encoded: Vec<u8> = Vec::with_capacity(largest + 64);
+    for &size in &args.sizes {
+        let (iters, warmup) =
+            if size > 65_536 { (args.iters / 10, args.warmup / 10) } else { (args.iters, args.warmup) };
+        let (iters, warmup) = (iters.max(1), warmup.max(1));
+        let record = Record::of_size(size);
+        if rank < 2 {
+            let peer = world.process_at_rank(1 - rank);
+            let mut start = Instant::now();
+            for round in 0..warmup + iters {
+                if round == warmup {
+                    start = Instant::now();
+                }
+                progress.fetch_add(1, Ordering::Relaxed);
+                match args.payload {
+                    Payload::Bytes => {
+                        if rank == 0 {
+                            peer.send(&buf[..size]);
+                            peer.receive_into(&mut buf[..size]);
+                        } else {
+                            peer.receive_into(&mut buf[..size]);
+                            peer.send(&buf[..size]);
+                        }
+                    }
+                    Payload::Typed => {
+                        if rank == 0 {
+                            send_record(&peer, &record, &mut encoded);
+                            receive_record(&peer, &mut buf);
+                        } else {
+                            let got = receive_record(&peer, &mut buf);
+                            send_record(&peer, &got, &mut encoded);
+                        }
+                    }
+                }
+            }
+            let elapsed = start.elapsed().as_secs_f64();
+            if rank == 0 {
+                let latency_us = elapsed / f64::from(iters) / 2.0 * 1e6;
+                let bandwidth = if latency_us > 0.0 { size as f64 / latency_us } else { 0.0 };
+                println!("{size},{latency_us:.3},{bandwidth:.2}");
+            }
+        }
+        world.barrier();
+    }
+    drop(universe);
+    ExitCode::SUCCESS
+}
+
+fn send_record<D: Destination>(peer: &D, record: &Record, encoded: &mut Vec<u8>) {
+    encoded.clear();
+    let bytes = postcard::to_extend(record, std::mem::take(encoded)).expect("a record encodes");
+    peer.send(&bytes[..]);
+    *encoded = bytes;
+}
+
+fn receive_record<S: Source>(peer: &S, buf: &mut [u8]) -> Record {
+    let status = peer.receive_into(buf);
+    let len = status.count(u8::equivalent_datatype()) as usize;
+    postcard::from_bytes(&buf[..len]).expect("a record decodes")
+}
+
+/// A thread that ends the job when the round trips stop: a blocked MPI call
+/// cannot time out by itself. It makes no MPI call; it only watches a counter.
+fn watchdog(rank: i32, progress: Arc<AtomicU64>, limit: Duration) {
+    std::thread::spawn(move || {
+        let mut seen = progress.load(Ordering::Relaxed);
+        let mut since = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(100).min(limit));
+            let now = progress.load(Ordering::Relaxed);
+            if now != seen {
+                (seen, since) = (now, Instant::now());
+            } else if since.elapsed() >= limit {
+                eprintln!(
+                    "error: pingpong: rank {rank} made no progress for {} s; is the other rank's host reachable? \
+                     Aborting.",
+                    limit.as_secs_f64()
+                );
+                // SAFETY: _exit ends the process at once; the launcher then
+                // ends the job.
+                unsafe { libc::_exit(3) }
+            }
+        }
+    });
+}
