@@ -53,6 +53,14 @@ impl<T: Serialize> Sender<T> {
     /// Send one message. Blocks while the pipe is full (64 KiB by default
     /// on Linux) until the receiver reads.
     pub fn send(&mut self, value: &T) -> Result<(), Error> {
+        self.send_as(value)
+    }
+}
+
+impl<T> Sender<T> {
+    /// Send a value of another type that encodes exactly as a `T` would (the
+    /// same type with borrowed rather than owned data, say).
+    pub(crate) fn send_as<U: Serialize + ?Sized>(&mut self, value: &U) -> Result<(), Error> {
         self.frame.clear();
         self.frame.extend_from_slice(&[0; 4]);
         let mut frame = postcard::to_extend(value, std::mem::take(&mut self.frame))?;

@@ -15,6 +15,8 @@
 //! waits forever. Here `map` returns [`Error::WorkerDied`] naming the task
 //! the worker was running, and the pool's workers are stopped and reaped.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -29,14 +31,25 @@ use crate::shm::{Shared, SharedInit};
 use crate::{Error, Process};
 
 /// A chunk of work: which function, through which typed runner, on which
-/// inputs (encoded), starting at which input index.
-#[derive(Serialize, Deserialize)]
+/// inputs (encoded), starting at which input index; as a worker receives it.
+#[derive(Deserialize)]
 struct Task {
     runner: usize,
     function: usize,
     first: usize,
     #[serde(with = "serde_bytes")] // one copy, not a byte at a time
     inputs: Vec<u8>,
+}
+
+/// A [`Task`] as the parent sends it: the inputs borrowed, so no copy is
+/// made before the pipe's own. The bytes on the wire are the same.
+#[derive(Serialize)]
+struct TaskOut<'a> {
+    runner: usize,
+    function: usize,
+    first: usize,
+    #[serde(with = "serde_bytes")]
+    inputs: &'a [u8],
 }
 
 /// The results of one chunk (encoded), or why it failed.
@@ -164,43 +177,44 @@ impl Pool {
         }
         let total = inputs.len();
         let chunk = chunk.max(1);
-        let mut pending: Vec<Task> = Vec::with_capacity(total.div_ceil(chunk));
-        for (n, part) in inputs.chunks(chunk).enumerate() {
-            pending.push(Task {
-                runner: run_chunk::<T, R> as Runner as usize,
-                function: function as usize,
-                first: n * chunk,
-                inputs: encode(part)?,
-            });
-        }
-        pending.reverse(); // pop() hands out chunks in input order
-        let mut chunks: Vec<Option<Vec<R>>> = (0..total.div_ceil(chunk)).map(|_| None).collect();
-        let result = self.run_tasks(pending, &mut chunks, chunk);
+        // Chunks are encoded when handed out, last index first for pop().
+        let mut pending: Vec<Range<usize>> =
+            (0..total.div_ceil(chunk)).rev().map(|n| n * chunk..((n + 1) * chunk).min(total)).collect();
+        let mut results = Results::<R>::new(total, chunk);
+        let runner = run_chunk::<T, R> as Runner as usize;
+        let result = self.run_tasks(&inputs, runner, function as usize, &mut pending, &mut results);
         if let Err(error) = result {
             self.broken = true;
             self.terminate();
             return Err(error);
         }
-        Ok(chunks.into_iter().flat_map(|c| c.unwrap_or_default()).collect())
+        Ok(results.finish())
     }
 
-    fn run_tasks<R: DeserializeOwned + 'static>(
+    fn run_tasks<T, R>(
         &mut self,
-        mut pending: Vec<Task>,
-        chunks: &mut [Option<Vec<R>>],
-        chunk: usize,
-    ) -> Result<(), Error> {
-        let mut outstanding = chunks.len();
+        inputs: &[T],
+        runner: usize,
+        function: usize,
+        pending: &mut Vec<Range<usize>>,
+        results: &mut Results<R>,
+    ) -> Result<(), Error>
+    where
+        T: Serialize + 'static,
+        R: DeserializeOwned + 'static,
+    {
+        let mut outstanding = pending.len();
         let mut last_progress = Instant::now();
         while outstanding > 0 {
             // Hand a chunk to every idle worker.
             for w in 0..self.workers.len() {
                 if self.workers[w].busy.is_none() {
-                    let Some(task) = pending.pop() else { break };
-                    let first = task.first;
-                    self.workers[w].busy = Some(first);
+                    let Some(range) = pending.pop() else { break };
+                    let encoded = encode(&inputs[range.clone()])?;
+                    let task = TaskOut { runner, function, first: range.start, inputs: &encoded };
+                    self.workers[w].busy = Some(range.start);
                     let sent = match self.workers[w].tasks.as_mut() {
-                        Some(tasks) => tasks.send(&task),
+                        Some(tasks) => tasks.send_as(&task),
                         None => Err(Error::Disconnected),
                     };
                     if sent.is_err() {
@@ -213,8 +227,7 @@ impl Pool {
             for w in ready {
                 match self.workers[w].results.recv() {
                     Ok(Some(Done::Ok { first, outputs })) => {
-                        let values: Vec<R> = decode(&outputs)?;
-                        chunks[first / chunk] = Some(values);
+                        results.put(first, &outputs)?;
                         self.workers[w].busy = None;
                         outstanding -= 1;
                         last_progress = Instant::now();
@@ -348,6 +361,15 @@ fn slot(progress: &Shared<Progress>, index: usize) -> &AtomicUsize {
 /// A worker's life: take a chunk, run it, send the results; until the
 /// task pipe closes.
 fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsize) {
+    // A worker allocates and frees a chunk's buffers over and over. By
+    // default, malloc hands large blocks back to the kernel on free, and
+    // the next chunk pays a page fault (and a page clearing) for every 4 KiB
+    // again: most of a map's time. A worker keeps its memory instead.
+    // SAFETY: mallopt only sets malloc's tuning parameters.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
     while let Ok(Some(task)) = tasks.recv() {
         // SAFETY: `runner` is the address of a `Runner` instantiated in the
         // parent, which this worker is a fork of: same program, same address.
@@ -378,7 +400,71 @@ fn run_chunk<T: DeserializeOwned + 'static, R: Serialize + 'static>(
         progress.store(first + offset, Ordering::Relaxed);
         outputs.push(function(input));
     }
-    encode(&outputs)
+    encode(&outputs).map(Cow::into_owned)
+}
+
+/// A map's results as chunks come back, in any order: plain numbers are
+/// copied straight to their place in the one output vector; other types are
+/// decoded per chunk and joined at the end.
+struct Results<R> {
+    total: usize,
+    chunk: usize,
+    /// For plain numbers: the output, filled in place, its length set at the end.
+    plain: Option<Vec<R>>,
+    filled: usize,
+    chunks: Vec<Option<Vec<R>>>,
+}
+
+impl<R: DeserializeOwned + 'static> Results<R> {
+    fn new(total: usize, chunk: usize) -> Self {
+        if is_plain_number::<R>() {
+            Results { total, chunk, plain: Some(Vec::with_capacity(total)), filled: 0, chunks: Vec::new() }
+        } else {
+            Results { total, chunk, plain: None, filled: 0, chunks: (0..total.div_ceil(chunk)).map(|_| None).collect() }
+        }
+    }
+
+    /// The results of the chunk starting at input `first`, encoded.
+    fn put(&mut self, first: usize, bytes: &[u8]) -> Result<(), Error> {
+        let expected = self.chunk.min(self.total.saturating_sub(first));
+        match &mut self.plain {
+            Some(out) => {
+                if first % self.chunk != 0 || bytes.len() != expected * std::mem::size_of::<R>() {
+                    return Err(Error::Codec(postcard::Error::DeserializeUnexpectedEnd));
+                }
+                // SAFETY: R is a primitive number (any bytes are a value);
+                // `out` has capacity `total`, and this chunk's place,
+                // first..first + expected, is within it (first < total as
+                // chunk-aligned and expected > 0 only then). Each chunk is
+                // put once, so each place is written once.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr().add(first).cast::<u8>(), bytes.len());
+                }
+                self.filled += expected;
+            }
+            None => {
+                let values: Vec<R> = decode(bytes)?;
+                if values.len() != expected {
+                    return Err(Error::Codec(postcard::Error::DeserializeUnexpectedEnd));
+                }
+                self.chunks[first / self.chunk] = Some(values);
+            }
+        }
+        Ok(())
+    }
+
+    /// The results in input order (after every chunk was put).
+    fn finish(self) -> Vec<R> {
+        match self.plain {
+            Some(mut out) => {
+                assert_eq!(self.filled, self.total, "every chunk is put before finish");
+                // SAFETY: all `total` places were written (checked above).
+                unsafe { out.set_len(self.total) };
+                out
+            }
+            None => self.chunks.into_iter().flat_map(Option::unwrap_or_default).collect(),
+        }
+    }
 }
 
 /// Is `T` a plain number, whose values are their bytes?
@@ -404,14 +490,14 @@ fn is_plain_number<T: 'static>() -> bool {
 /// Encode a chunk: plain numbers as their bytes (one copy, as fast as the
 /// memory), anything else with serde (postcard). Parent and workers run the
 /// same code, so they always agree on which.
-fn encode<T: Serialize + 'static>(items: &[T]) -> Result<Vec<u8>, postcard::Error> {
+fn encode<T: Serialize + 'static>(items: &[T]) -> Result<Cow<'_, [u8]>, postcard::Error> {
     if is_plain_number::<T>() {
         // SAFETY: T is a primitive number (checked above): no padding, no
         // pointers, every byte initialised; the slice is valid for its size.
         let bytes = unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<u8>(), std::mem::size_of_val(items)) };
-        return Ok(bytes.to_vec());
+        return Ok(Cow::Borrowed(bytes));
     }
-    postcard::to_allocvec(items)
+    postcard::to_allocvec(items).map(Cow::Owned)
 }
 
 /// The inverse of [`encode`].
