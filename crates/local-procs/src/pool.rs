@@ -438,7 +438,11 @@ impl<R: DeserializeOwned + 'static> Results<R> {
                 // chunk-aligned and expected > 0 only then). Each chunk is
                 // put once, so each place is written once.
                 unsafe {
-                    std::ptr::copy_nonoverlapping(bytes.as_ptr(), out.as_mut_ptr().add(first).cast::<u8>(), bytes.len());
+                    std::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        out.as_mut_ptr().add(first).cast::<u8>(),
+                        bytes.len(),
+                    );
                 }
                 self.filled += expected;
             }

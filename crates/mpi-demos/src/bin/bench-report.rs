@@ -253,6 +253,8 @@ fn report(dir: &Path) -> Result<String, String> {
                 }
             );
             if let Some(s) = speedup {
+                // The targets are for one core; free-running bars have none.
+                let target = if mode == "onecore" { target } else { f64::NAN };
                 bars.push((format!("{figure} ({title})"), s, target));
             }
         }
@@ -265,11 +267,13 @@ fn report(dir: &Path) -> Result<String, String> {
     Ok(out)
 }
 
-/// Horizontal bars on a log scale: speed-up per figure, with its target.
+/// Horizontal bars on a log scale: speed-up per figure, green or red against
+/// its target (dashed), grey where it has none (NaN).
 fn bar_chart(title: &str, bars: &[(String, f64, f64)]) -> String {
     let (left, width, row) = (250.0, 420.0, 28.0);
     let height = 70.0 + row * bars.len() as f64;
-    let top = bars.iter().map(|(_, s, t)| s.max(*t)).fold(10.0f64, f64::max).log10().ceil();
+    let top =
+        bars.iter().map(|(_, s, t)| if t.is_nan() { *s } else { s.max(*t) }).fold(10.0f64, f64::max).log10().ceil();
     let x = |v: f64| left + v.max(1.0).log10() / top * width;
     let mut svg = format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{:.0}" height="{height:.0}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/><text x="10" y="24" font-size="15" font-weight="bold">{title}</text>"##,
@@ -287,19 +291,31 @@ fn bar_chart(title: &str, bars: &[(String, f64, f64)]) -> String {
     }
     for (i, (name, speedup, target)) in bars.iter().enumerate() {
         let y = 44.0 + i as f64 * row;
-        let colour = if speedup >= target { "#2a9d3a" } else { "#c0392b" };
+        let colour = if target.is_nan() {
+            "#8a8a8a"
+        } else if speedup >= target {
+            "#2a9d3a"
+        } else {
+            "#c0392b"
+        };
         let _ = write!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{name}</text><rect class="bar" x="{left}" y="{y:.1}" width="{:.1}" height="18" fill="{colour}"/><line x1="{tx:.1}" y1="{:.1}" x2="{tx:.1}" y2="{:.1}" stroke="black" stroke-dasharray="3 2"/><text x="{:.1}" y="{:.1}">{speedup:.1} x</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{name}</text><rect class="bar" x="{left}" y="{y:.1}" width="{:.1}" height="18" fill="{colour}"/><text x="{:.1}" y="{:.1}">{speedup:.1} x</text>"##,
             left - 8.0,
             y + 13.0,
             (x(*speedup) - left).max(1.0),
-            y - 2.0,
-            y + 20.0,
             x(*speedup) + 6.0,
             y + 13.0,
-            tx = x(*target),
         );
+        if !target.is_nan() {
+            let tx = x(*target);
+            let _ = write!(
+                svg,
+                r##"<line x1="{tx:.1}" y1="{:.1}" x2="{tx:.1}" y2="{:.1}" stroke="black" stroke-dasharray="3 2"/>"##,
+                y - 2.0,
+                y + 20.0
+            );
+        }
     }
     svg.push_str("</svg>\n");
     svg
