@@ -75,6 +75,9 @@ enum Scenario {
         /// Make the task for input K kill its own worker.
         #[arg(long, value_name = "K")]
         crash_at: Option<u64>,
+        /// Map over strings ("word-N" to "WORD-N") instead of squaring numbers.
+        #[arg(long)]
+        words: bool,
     },
     /// Measure the library: pipe round trip, queue throughput, pool map, spawn+join
     Bench {
@@ -128,7 +131,7 @@ fn run(scenario: &Scenario) -> anyhow::Result<()> {
         Scenario::Barrier => barrier::run(),
         Scenario::Pipe => pipe::run(),
         Scenario::Queue { items, producers, consumers } => queue::run(*items, *producers as usize, *consumers as usize),
-        Scenario::Pool { items, workers, crash_at } => pool::run(*items, *workers as usize, *crash_at),
+        Scenario::Pool { items, workers, crash_at, words } => pool::run(*items, *workers as usize, *crash_at, *words),
         Scenario::Bench { scale } => bench::run(*scale),
         Scenario::List => {
             use clap::CommandFactory;

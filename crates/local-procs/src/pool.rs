@@ -2,9 +2,12 @@
 //! that `map` a function over inputs and return the results in input order.
 //!
 //! Workers are forked when the pool is made, as daemons; each has a pipe in
-//! (tasks) and a pipe out (results). `map` cuts the inputs into chunks
-//! (Python's default size: a quarter of the inputs per worker), gives each
-//! idle worker the next chunk, and puts results back in input order.
+//! (tasks) and a pipe out (results), and a region of memory shared with the
+//! parent. `map` cuts the inputs into chunks (Python's default size: a
+//! quarter of the inputs per worker), gives each idle worker the next chunk,
+//! and puts results back in input order. Chunks of plain numbers travel
+//! through the worker's shared region as they lie in memory; other types
+//! are encoded with serde and travel through the pipes.
 //!
 //! The function must be a plain `fn`, not a closure that captures: Python
 //! pickles a function by name, and here a worker, being a fork of the
@@ -37,6 +40,9 @@ struct Task {
     runner: usize,
     function: usize,
     first: usize,
+    /// When not 0: the inputs are these many bytes at the start of the
+    /// worker's arena region, and `runner` is an [`ArenaRunner`].
+    arena_bytes: usize,
     #[serde(with = "serde_bytes")] // one copy, not a byte at a time
     inputs: Vec<u8>,
 }
@@ -48,6 +54,7 @@ struct TaskOut<'a> {
     runner: usize,
     function: usize,
     first: usize,
+    arena_bytes: usize,
     #[serde(with = "serde_bytes")]
     inputs: &'a [u8],
 }
@@ -64,10 +71,31 @@ enum Done {
         first: usize,
         message: String,
     },
+    /// The results are `len` bytes at `offset` in the worker's arena region.
+    InArena {
+        first: usize,
+        offset: usize,
+        len: usize,
+    },
 }
 
 /// Runs `function` (a `fn(T) -> R` passed as an address) over a chunk.
 type Runner = fn(usize, &[u8], usize, &AtomicUsize) -> Result<Vec<u8>, postcard::Error>;
+
+/// Runs `function` over plain numbers in the arena: inputs at the start of
+/// the region (`bytes` of them), results written after them. Returns the
+/// results' (offset, length) in the region.
+type ArenaRunner = fn(usize, &mut [u8], usize, usize, &AtomicUsize) -> (usize, usize);
+
+/// The arena's address space, shared out among the workers (64 MiB each for
+/// up to 4 workers, at least 1 MiB each): a chunk of plain numbers whose
+/// inputs and results fit a worker's region travels through it instead of
+/// the pipes. Pages are used only as far as chunks reach.
+const ARENA: usize = 256 << 20;
+
+fn region_size(workers: usize) -> usize {
+    (ARENA / workers.max(1)).clamp(1 << 20, 64 << 20) / 4096 * 4096
+}
 
 /// Shared progress: the input index each worker is working on.
 #[repr(C)]
@@ -94,6 +122,9 @@ struct Worker {
 pub struct Pool {
     workers: Vec<Worker>,
     progress: Shared<Progress>,
+    /// Memory shared with the workers, one region each, for chunks of plain
+    /// numbers: no copy through a pipe, no encoding.
+    arena: Shared<Progress>,
     task_timeout: Option<Duration>,
     broken: bool,
 }
@@ -103,7 +134,8 @@ impl Pool {
     pub fn new(workers: usize) -> Result<Self, Error> {
         let count = workers.max(1);
         let progress: Shared<Progress> = Shared::new(count * SLOT)?;
-        let mut pool = Pool { workers: Vec::with_capacity(count), progress, task_timeout: None, broken: false };
+        let arena: Shared<Progress> = Shared::new(count * region_size(count))?;
+        let mut pool = Pool { workers: Vec::with_capacity(count), progress, arena, task_timeout: None, broken: false };
         for index in 0..count {
             let (task_tx, task_rx) = pipe::<Task>()?;
             let (done_tx, done_rx) = pipe::<Done>()?;
@@ -117,6 +149,7 @@ impl Pool {
                 .chain([task_tx.raw_fd(), done_rx.raw_fd()])
                 .collect();
             let progress = pool.progress.clone();
+            let arena = pool.arena.clone();
             let mut process = Process::new(move || {
                 for fd in inherited {
                     // SAFETY: these descriptors belong to objects of the
@@ -127,7 +160,10 @@ impl Pool {
                         libc::close(fd);
                     }
                 }
-                work(task_rx, done_tx, slot(&progress, index));
+                // SAFETY: while this worker holds a task, its region is
+                // its alone (the parent touches it only between tasks).
+                let region = unsafe { region(&arena, index, region_size(count)) };
+                work(task_rx, done_tx, slot(&progress, index), region);
             })
             .with_name(format!("PoolWorker-{}", index + 1))
             .daemon(true);
@@ -181,7 +217,15 @@ impl Pool {
         let mut pending: Vec<Range<usize>> =
             (0..total.div_ceil(chunk)).rev().map(|n| n * chunk..((n + 1) * chunk).min(total)).collect();
         let mut results = Results::<R>::new(total, chunk);
-        let runner = run_chunk::<T, R> as Runner as usize;
+        // Plain numbers whose chunk (inputs and results) fits a worker's
+        // region go through the arena; anything else through the pipes.
+        let fits =
+            chunk * (std::mem::size_of::<T>() + std::mem::size_of::<R>()) + 64 <= region_size(self.workers.len());
+        let runner = if is_plain_number::<T>() && is_plain_number::<R>() && fits {
+            Route::Arena(run_chunk_in_arena::<T, R> as ArenaRunner as usize)
+        } else {
+            Route::Pipe(run_chunk::<T, R> as Runner as usize)
+        };
         let result = self.run_tasks(&inputs, runner, function as usize, &mut pending, &mut results);
         if let Err(error) = result {
             self.broken = true;
@@ -194,7 +238,7 @@ impl Pool {
     fn run_tasks<T, R>(
         &mut self,
         inputs: &[T],
-        runner: usize,
+        runner: Route,
         function: usize,
         pending: &mut Vec<Range<usize>>,
         results: &mut Results<R>,
@@ -211,7 +255,18 @@ impl Pool {
                 if self.workers[w].busy.is_none() {
                     let Some(range) = pending.pop() else { break };
                     let encoded = encode(&inputs[range.clone()])?;
-                    let task = TaskOut { runner, function, first: range.start, inputs: &encoded };
+                    let task = match runner {
+                        Route::Pipe(runner) => {
+                            TaskOut { runner, function, first: range.start, arena_bytes: 0, inputs: &encoded }
+                        }
+                        Route::Arena(runner) => {
+                            // SAFETY: worker w is idle (busy is None): until
+                            // it gets this task, its region is ours.
+                            let region = unsafe { region(&self.arena, w, region_size(self.workers.len())) };
+                            region[..encoded.len()].copy_from_slice(&encoded);
+                            TaskOut { runner, function, first: range.start, arena_bytes: encoded.len(), inputs: &[] }
+                        }
+                    };
                     self.workers[w].busy = Some(range.start);
                     let sent = match self.workers[w].tasks.as_mut() {
                         Some(tasks) => tasks.send_as(&task),
@@ -228,6 +283,16 @@ impl Pool {
                 match self.workers[w].results.recv() {
                     Ok(Some(Done::Ok { first, outputs })) => {
                         results.put(first, &outputs)?;
+                        self.workers[w].busy = None;
+                        outstanding -= 1;
+                        last_progress = Instant::now();
+                    }
+                    Ok(Some(Done::InArena { first, offset, len })) => {
+                        // SAFETY: the worker has finished with its region
+                        // (it sent Done) and gets no task until this is read.
+                        let region = unsafe { region(&self.arena, w, region_size(self.workers.len())) };
+                        let bytes = region.get(offset..offset + len).ok_or(Error::Disconnected)?;
+                        results.put(first, bytes)?;
                         self.workers[w].busy = None;
                         outstanding -= 1;
                         last_progress = Instant::now();
@@ -345,6 +410,25 @@ impl Drop for Pool {
     }
 }
 
+/// How a map's chunks travel: the runner's address, for pipes or the arena.
+#[derive(Clone, Copy)]
+enum Route {
+    Pipe(usize),
+    Arena(usize),
+}
+
+/// Worker `index`'s region of the arena, regions being `size` bytes.
+///
+/// # Safety
+/// The caller must be the only one using that region while it holds the
+/// slice: the worker while it runs a task, the parent while it is idle.
+#[allow(clippy::mut_from_ref)]
+unsafe fn region(arena: &Shared<Progress>, index: usize, size: usize) -> &mut [u8] {
+    let (start, len) = arena.extra();
+    assert!((index + 1) * size <= len);
+    std::slice::from_raw_parts_mut(start.add(index * size), size)
+}
+
 /// Bytes between two workers' progress counters: each on a cache line (and
 /// its neighbour) of its own, or every store would stall the other workers.
 const SLOT: usize = 128;
@@ -360,7 +444,7 @@ fn slot(progress: &Shared<Progress>, index: usize) -> &AtomicUsize {
 
 /// A worker's life: take a chunk, run it, send the results; until the
 /// task pipe closes.
-fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsize) {
+fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsize, region: &mut [u8]) {
     // A worker allocates and frees a chunk's buffers over and over. By
     // default, malloc hands large blocks back to the kernel on free, and
     // the next chunk pays a page fault (and a page clearing) for every 4 KiB
@@ -371,12 +455,20 @@ fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsiz
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
     }
     while let Ok(Some(task)) = tasks.recv() {
-        // SAFETY: `runner` is the address of a `Runner` instantiated in the
-        // parent, which this worker is a fork of: same program, same address.
-        let runner: Runner = unsafe { std::mem::transmute::<usize, Runner>(task.runner) };
-        let reply = match runner(task.function, &task.inputs, task.first, progress) {
-            Ok(outputs) => Done::Ok { first: task.first, outputs },
-            Err(e) => Done::Failed { first: task.first, message: e.to_string() },
+        let reply = if task.arena_bytes > 0 {
+            // SAFETY: a task with arena bytes carries the address of an
+            // ArenaRunner instantiated in the parent, which this worker is a
+            // fork of: same program, same address.
+            let runner: ArenaRunner = unsafe { std::mem::transmute::<usize, ArenaRunner>(task.runner) };
+            let (offset, len) = runner(task.function, region, task.arena_bytes, task.first, progress);
+            Done::InArena { first: task.first, offset, len }
+        } else {
+            // SAFETY: as above, for the address of a Runner.
+            let runner: Runner = unsafe { std::mem::transmute::<usize, Runner>(task.runner) };
+            match runner(task.function, &task.inputs, task.first, progress) {
+                Ok(outputs) => Done::Ok { first: task.first, outputs },
+                Err(e) => Done::Failed { first: task.first, message: e.to_string() },
+            }
         };
         if done.send(&reply).is_err() {
             return;
@@ -401,6 +493,36 @@ fn run_chunk<T: DeserializeOwned + 'static, R: Serialize + 'static>(
         outputs.push(function(input));
     }
     encode(&outputs).map(Cow::into_owned)
+}
+
+/// Run a chunk of plain numbers in place: inputs at the start of `region`
+/// (`bytes` long), results after them, 64-byte aligned.
+fn run_chunk_in_arena<T: 'static, R: 'static>(
+    function: usize,
+    region: &mut [u8],
+    bytes: usize,
+    first: usize,
+    progress: &AtomicUsize,
+) -> (usize, usize) {
+    debug_assert!(is_plain_number::<T>() && is_plain_number::<R>());
+    // SAFETY: see run_chunk; same pairing of function and instantiation.
+    let function = unsafe { std::mem::transmute::<usize, fn(T) -> R>(function) };
+    let count = bytes / std::mem::size_of::<T>();
+    let offset = bytes.next_multiple_of(64);
+    let len = count * std::mem::size_of::<R>();
+    assert!(offset + len <= region.len(), "the parent checked that the chunk fits");
+    let base = region.as_mut_ptr();
+    for i in 0..count {
+        progress.store(first + i, Ordering::Relaxed);
+        // SAFETY: T and R are plain numbers (any bytes are a value, bitwise
+        // copies are fine); input i and output i lie within the region
+        // (checked above); the region is page-aligned, so both are aligned.
+        unsafe {
+            let input = std::ptr::read(base.cast::<T>().add(i));
+            std::ptr::write(base.add(offset).cast::<R>().add(i), function(input));
+        }
+    }
+    (offset, len)
 }
 
 /// A map's results as chunks come back, in any order: plain numbers are

@@ -289,6 +289,16 @@ fn pool_of_many_inputs_keeps_order() {
 }
 
 #[test]
+fn pool_of_strings_goes_through_serde_and_keeps_order() {
+    let run = fast(&["pool", "--words", "--items", "20000", "--workers", "3"]);
+    assert_clean(&run);
+    let list = run.stdout.trim().strip_prefix("Pool    : [").unwrap().strip_suffix(']').unwrap();
+    let words: Vec<&str> = list.split(", ").collect();
+    assert_eq!(words.len(), 20_000);
+    assert!(words.iter().enumerate().all(|(i, w)| *w == format!("\"WORD-{i}\"")), "{}", &run.stdout[..200]);
+}
+
+#[test]
 fn pool_worker_death_names_the_task_and_leaves_nothing() {
     let run = fast(&["pool", "--crash-at", "42"]);
     assert!(!run.timed_out && run.leftovers.is_empty(), "{}", run.describe());

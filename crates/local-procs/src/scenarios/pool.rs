@@ -8,7 +8,9 @@
 //! send to its workers (Python pickles it by name). Try next: `--crash-at K`
 //! makes the task for input K kill its own worker. Python's `map` would wait
 //! forever; this pool reports which task was running when its worker died,
-//! and stops the other workers.
+//! and stops the other workers. And `--words`: the same map over strings,
+//! which travel to the workers encoded with serde, where numbers travel as
+//! they are, through memory the pool shares with its workers.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -27,15 +29,25 @@ fn square(x: u64) -> u64 {
     x * x
 }
 
-pub fn run(items: u64, workers: usize, crash_at: Option<u64>) -> anyhow::Result<()> {
+fn shout(word: String) -> String {
+    word.to_uppercase()
+}
+
+pub fn run(items: u64, workers: usize, crash_at: Option<u64>, words: bool) -> anyhow::Result<()> {
     if let Some(k) = crash_at {
         CRASH_AT.store(k as i64, Ordering::Relaxed);
     }
-    let inputs: Vec<u64> = (0..items).collect();
     let mut pool = Pool::new(workers)?;
-    let pool_outputs = pool.map(square, inputs)?;
+    if words {
+        let inputs: Vec<String> = (0..items).map(|i| format!("word-{i}")).collect();
+        let pool_outputs = pool.map(shout, inputs)?;
+        println!("Pool    : {pool_outputs:?}");
+    } else {
+        let inputs: Vec<u64> = (0..items).collect();
+        let pool_outputs = pool.map(square, inputs)?;
+        println!("Pool    : {pool_outputs:?}");
+    }
     pool.close();
     pool.join(Duration::from_secs(30))?;
-    println!("Pool    : {pool_outputs:?}");
     Ok(())
 }
