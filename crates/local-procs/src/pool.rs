@@ -19,7 +19,6 @@
 //! the worker was running, and the pool's workers are stopped and reaped.
 
 use std::borrow::Cow;
-use std::ops::Range;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -196,10 +195,21 @@ impl Pool {
         T: Serialize + DeserializeOwned + 'static,
         R: Serialize + DeserializeOwned + 'static,
     {
-        let inputs: Vec<T> = inputs.into_iter().collect();
         let per = self.workers.len() * 4;
-        let chunk = inputs.len().div_ceil(per).max(1);
-        self.map_chunked(function, inputs, chunk)
+        let inputs = inputs.into_iter();
+        match inputs.size_hint() {
+            // The count is known: the inputs are taken a chunk at a time, as
+            // they are handed out, never gathered into one vector.
+            (low, Some(high)) if low == high => {
+                let chunk = low.div_ceil(per).max(1);
+                self.map_counted(function, inputs, low, chunk)
+            }
+            _ => {
+                let inputs: Vec<T> = inputs.collect();
+                let chunk = inputs.len().div_ceil(per).max(1);
+                self.map_chunked(function, inputs, chunk)
+            }
+        }
     }
 
     /// [`map`](Self::map) with chunks of `chunk` inputs.
@@ -208,14 +218,26 @@ impl Pool {
         T: Serialize + DeserializeOwned + 'static,
         R: Serialize + DeserializeOwned + 'static,
     {
+        let total = inputs.len();
+        self.map_counted(function, inputs.into_iter(), total, chunk)
+    }
+
+    /// Map over exactly `total` inputs, `chunk` at a time.
+    fn map_counted<T, R>(
+        &mut self,
+        function: fn(T) -> R,
+        inputs: impl Iterator<Item = T>,
+        total: usize,
+        chunk: usize,
+    ) -> Result<Vec<R>, Error>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
         if self.broken {
             return Err(Error::Disconnected);
         }
-        let total = inputs.len();
         let chunk = chunk.max(1);
-        // Chunks are encoded when handed out, last index first for pop().
-        let mut pending: Vec<Range<usize>> =
-            (0..total.div_ceil(chunk)).rev().map(|n| n * chunk..((n + 1) * chunk).min(total)).collect();
         let mut results = Results::<R>::new(total, chunk);
         // Plain numbers whose chunk (inputs and results) fits a worker's
         // region go through the arena; anything else through the pipes.
@@ -226,7 +248,8 @@ impl Pool {
         } else {
             Route::Pipe(run_chunk::<T, R> as Runner as usize)
         };
-        let result = self.run_tasks(&inputs, runner, function as usize, &mut pending, &mut results);
+        let chunks = Chunks { inputs, total, chunk, next: 0, buffer: Vec::with_capacity(chunk) };
+        let result = self.run_tasks(chunks, runner, function as usize, &mut results);
         if let Err(error) = result {
             self.broken = true;
             self.terminate();
@@ -235,39 +258,40 @@ impl Pool {
         Ok(results.finish())
     }
 
-    fn run_tasks<T, R>(
+    fn run_tasks<T, R, I>(
         &mut self,
-        inputs: &[T],
+        mut chunks: Chunks<T, I>,
         runner: Route,
         function: usize,
-        pending: &mut Vec<Range<usize>>,
         results: &mut Results<R>,
     ) -> Result<(), Error>
     where
         T: Serialize + 'static,
         R: DeserializeOwned + 'static,
+        I: Iterator<Item = T>,
     {
-        let mut outstanding = pending.len();
+        let mut outstanding = total_chunks(chunks.total, chunks.chunk);
         let mut last_progress = Instant::now();
         while outstanding > 0 {
             // Hand a chunk to every idle worker.
             for w in 0..self.workers.len() {
                 if self.workers[w].busy.is_none() {
-                    let Some(range) = pending.pop() else { break };
-                    let encoded = encode(&inputs[range.clone()])?;
+                    let Some(first) = chunks.fill() else { break };
+                    if chunks.buffer.len() < chunks.chunk.min(chunks.total - first) {
+                        return Err(chunks.miscounted());
+                    }
+                    let encoded = encode(&chunks.buffer)?;
                     let task = match runner {
-                        Route::Pipe(runner) => {
-                            TaskOut { runner, function, first: range.start, arena_bytes: 0, inputs: &encoded }
-                        }
+                        Route::Pipe(runner) => TaskOut { runner, function, first, arena_bytes: 0, inputs: &encoded },
                         Route::Arena(runner) => {
                             // SAFETY: worker w is idle (busy is None): until
                             // it gets this task, its region is ours.
                             let region = unsafe { region(&self.arena, w, region_size(self.workers.len())) };
                             region[..encoded.len()].copy_from_slice(&encoded);
-                            TaskOut { runner, function, first: range.start, arena_bytes: encoded.len(), inputs: &[] }
+                            TaskOut { runner, function, first, arena_bytes: encoded.len(), inputs: &[] }
                         }
                     };
-                    self.workers[w].busy = Some(range.start);
+                    self.workers[w].busy = Some(first);
                     let sent = match self.workers[w].tasks.as_mut() {
                         Some(tasks) => tasks.send_as(&task),
                         None => Err(Error::Disconnected),
@@ -305,6 +329,9 @@ impl Pool {
                     Ok(None) | Err(_) => return Err(self.death_of(w)),
                 }
             }
+        }
+        if chunks.inputs.next().is_some() {
+            return Err(chunks.miscounted());
         }
         Ok(())
     }
@@ -407,6 +434,44 @@ impl Drop for Pool {
     /// Like leaving Python's `with Pool(...)` block: the workers are terminated.
     fn drop(&mut self) {
         self.terminate();
+    }
+}
+
+fn total_chunks(total: usize, chunk: usize) -> usize {
+    total.div_ceil(chunk)
+}
+
+/// A map's inputs, taken a chunk at a time into one reused buffer.
+struct Chunks<T, I> {
+    inputs: I,
+    total: usize,
+    chunk: usize,
+    /// The input index of the next chunk.
+    next: usize,
+    buffer: Vec<T>,
+}
+
+impl<T, I: Iterator<Item = T>> Chunks<T, I> {
+    /// Take the next chunk into `buffer`; its first input index, or `None`
+    /// when all `total` inputs have been taken.
+    fn fill(&mut self) -> Option<usize> {
+        if self.next >= self.total {
+            return None;
+        }
+        let first = self.next;
+        let want = self.chunk.min(self.total - first);
+        self.buffer.clear();
+        self.buffer.extend(self.inputs.by_ref().take(want));
+        self.next = first + self.buffer.len();
+        Some(first)
+    }
+
+    /// An iterator whose length was not what its size hint promised.
+    fn miscounted(&self) -> Error {
+        Error::Io(std::io::Error::other(format!(
+            "the inputs' iterator promised {} items (size_hint) and did not give exactly that many",
+            self.total
+        )))
     }
 }
 
