@@ -96,14 +96,15 @@ fn region_size(workers: usize) -> usize {
     (ARENA / workers.max(1)).clamp(1 << 20, 64 << 20) / 4096 * 4096
 }
 
-/// Shared progress: the input index each worker is working on.
+/// The header of a shared region that keeps everything in its extra bytes:
+/// the workers' progress counters, and the arena.
 #[repr(C)]
-struct Progress {
+struct NoHeader {
     _unused: AtomicUsize,
 }
 
-// SAFETY: zeroed atomics are valid; the slots live in the extra bytes.
-unsafe impl SharedInit for Progress {
+// SAFETY: a zeroed atomic is valid; the contents live in the extra bytes.
+unsafe impl SharedInit for NoHeader {
     fn init(&self) -> std::io::Result<()> {
         Ok(())
     }
@@ -120,10 +121,10 @@ struct Worker {
 /// A pool of worker processes; see the module docs.
 pub struct Pool {
     workers: Vec<Worker>,
-    progress: Shared<Progress>,
+    progress: Shared<NoHeader>,
     /// Memory shared with the workers, one region each, for chunks of plain
     /// numbers: no copy through a pipe, no encoding.
-    arena: Shared<Progress>,
+    arena: Shared<NoHeader>,
     task_timeout: Option<Duration>,
     broken: bool,
 }
@@ -132,8 +133,8 @@ impl Pool {
     /// Start `workers` worker processes (at least 1).
     pub fn new(workers: usize) -> Result<Self, Error> {
         let count = workers.max(1);
-        let progress: Shared<Progress> = Shared::new(count * SLOT)?;
-        let arena: Shared<Progress> = Shared::new(count * region_size(count))?;
+        let progress: Shared<NoHeader> = Shared::new(count * SLOT)?;
+        let arena: Shared<NoHeader> = Shared::new(count * region_size(count))?;
         let mut pool = Pool { workers: Vec::with_capacity(count), progress, arena, task_timeout: None, broken: false };
         for index in 0..count {
             let (task_tx, task_rx) = pipe::<Task>()?;
@@ -488,7 +489,7 @@ enum Route {
 /// The caller must be the only one using that region while it holds the
 /// slice: the worker while it runs a task, the parent while it is idle.
 #[allow(clippy::mut_from_ref)]
-unsafe fn region(arena: &Shared<Progress>, index: usize, size: usize) -> &mut [u8] {
+unsafe fn region(arena: &Shared<NoHeader>, index: usize, size: usize) -> &mut [u8] {
     let (start, len) = arena.extra();
     assert!((index + 1) * size <= len);
     std::slice::from_raw_parts_mut(start.add(index * size), size)
@@ -498,7 +499,7 @@ unsafe fn region(arena: &Shared<Progress>, index: usize, size: usize) -> &mut [u
 /// its neighbour) of its own, or every store would stall the other workers.
 const SLOT: usize = 128;
 
-fn slot(progress: &Shared<Progress>, index: usize) -> &AtomicUsize {
+fn slot(progress: &Shared<NoHeader>, index: usize) -> &AtomicUsize {
     let (start, len) = progress.extra();
     assert!((index + 1) * SLOT <= len);
     // SAFETY: the extra area (page-aligned, zero-initialised) holds one slot

@@ -77,21 +77,23 @@ fn main() -> ExitCode {
     match rank {
         0 => {
             let data: i32 = 10_000_000;
-            trace.send(&world.process_at_rank(4), &data);
+            trace.send(&world.process_at_rank(4), &data); // world.process_at_rank(4).send(&data), traced
             println!("rank 0 sent {data} to rank 4");
         }
         1 => {
             let data = "hello";
-            trace.send(&world.process_at_rank(8), data.as_bytes());
+            trace.send(&world.process_at_rank(8), data.as_bytes()); // world.process_at_rank(8).send(data.as_bytes()), traced
             println!("rank 1 sent \"{data}\" to rank 8");
         }
         4 => {
             let from = world.process_at_rank(0);
+            // from.receive::<i32>(), with a time limit, traced:
             let (data, status) = trace.receive::<i32, _>(&world, &from, limit, "an integer from rank 0");
             println!("rank 4 received {data} from rank {}", status.source_rank());
         }
         8 => {
             let from = world.process_at_rank(1);
+            // from.receive_vec::<u8>(), with a time limit, traced:
             let (bytes, status) = trace.receive_vec::<u8, _>(&world, &from, limit, "a string from rank 1");
             let data = String::from_utf8_lossy(&bytes);
             println!("rank 8 received \"{data}\" from rank {}", status.source_rank());
