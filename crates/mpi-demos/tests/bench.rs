@@ -64,7 +64,8 @@ fn pingpong_refuses_one_rank() {
 
 #[test]
 fn the_report_takes_medians_writes_files_and_names_the_ratios() {
-    let dir = std::env::temp_dir().join(format!("bench-report-{}", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let raw = dir.join("raw");
     std::fs::create_dir_all(&raw).unwrap();
     // Three runs of each program; the medians are the middle values.
@@ -87,7 +88,7 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
         }
     }
     let out = Supervised::new(env!("CARGO_BIN_EXE_bench-report"))
-        .args([&dir])
+        .args([dir])
         .time_limit(Duration::from_secs(30))
         .run()
         .unwrap();
@@ -105,5 +106,4 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
     }
     let latency = std::fs::read_to_string(dir.join("latency.svg")).unwrap();
     assert_eq!(latency.matches("<polyline").count(), 4);
-    let _ = std::fs::remove_dir_all(&dir);
 }

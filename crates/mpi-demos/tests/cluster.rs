@@ -227,7 +227,8 @@ fn a_host_cut_off_mid_run_fails_the_job_in_bounded_time() {
 
 #[test]
 fn cluster_demo_refuses_a_bad_hostfile() {
-    let hosts = std::env::temp_dir().join(format!("cluster-demo-bad-{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
     std::fs::write(&hosts, "node1 slots=3\nnode2 slots=three\n").unwrap();
     let run = script("cluster-demo", &["--hostfile", hosts.to_str().unwrap()], Duration::from_secs(30));
     assert_eq!(run.code(), 2, "{}", run.describe());

@@ -216,8 +216,8 @@ fn svg_of_trace(trace: &Path, svg: &Path) -> String {
 
 #[test]
 fn the_p2p_trace_draws_nine_lifelines_and_both_messages() {
-    let dir = std::env::temp_dir().join(format!("mpi-demos-trace-{}", std::process::id()));
-    let (trace, svg) = (dir.join("p2p.jsonl"), dir.join("p2p.svg"));
+    let dir = tempfile::tempdir().unwrap();
+    let (trace, svg) = (dir.path().join("p2p.jsonl"), dir.path().join("p2p.svg"));
     let out = run(&Example {
         command: ["scripts/mpirun", "-np", "9", "target/release/p2p", "--trace", trace.to_str().unwrap()]
             .map(String::from)
@@ -244,5 +244,4 @@ fn the_p2p_trace_draws_nine_lifelines_and_both_messages() {
         .collect();
     arrows.sort();
     assert_eq!(arrows, [("0", "4", "4"), ("1", "8", "5")]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

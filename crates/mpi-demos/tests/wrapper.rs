@@ -22,10 +22,9 @@ fn run(args: &[&str]) -> Outcome {
     wrapper(args).run().unwrap()
 }
 
-fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mpi-demos-wrapper-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A file with `text` in `dir` (a scratch folder removed when the test ends).
+fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -77,7 +76,8 @@ fn cluster_options_become_the_implementations_flags() {
 
 #[test]
 fn no_oversubscription_within_the_slots() {
-    let hosts = temp_file("two-slots", "localhost slots=2\n");
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = temp_file(&dir, "two-slots", "localhost slots=2\n");
     let out = run(&["--dry-run", "--hostfile", hosts.to_str().unwrap(), "-np", "2", "/bin/true"]);
     assert_eq!(out.code(), 0, "{}", out.describe());
     assert!(!out.stderr.contains("--oversubscribe"), "{}", out.describe());
@@ -92,6 +92,7 @@ fn other_options_pass_through_in_order() {
 
 #[test]
 fn bad_hostfiles_are_refused_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
     let cases = [
         ("zero-slots", "node1 slots=4\nnode2 slots=0\n", ":2: 'slots=0'"),
         ("words", "node1 slots=2 please\n", ":1: unexpected 'please'"),
@@ -100,7 +101,7 @@ fn bad_hostfiles_are_refused_with_file_and_line() {
         ("not-a-number", "node1 slots=many\n", "whole number"),
     ];
     for (name, text, expected) in cases {
-        let hosts = temp_file(name, text);
+        let hosts = temp_file(&dir, name, text);
         let out = run(&["--hostfile", hosts.to_str().unwrap(), "-np", "2", "/bin/true"]);
         assert_eq!(out.code(), 2, "{name}: {}", out.describe());
         assert!(out.stderr.contains(expected), "{name}: {}", out.describe());
@@ -115,7 +116,9 @@ fn bad_hostfiles_are_refused_with_file_and_line() {
 
 #[test]
 fn check_hostfile_counts_slots() {
-    let hosts = temp_file("three", "# lab\nnode1 slots=3\nnode2 slots=3 # rack 2\n10.0.0.3 slots=3 max_slots=4\n");
+    let dir = tempfile::tempdir().unwrap();
+    let hosts =
+        temp_file(&dir, "three", "# lab\nnode1 slots=3\nnode2 slots=3 # rack 2\n10.0.0.3 slots=3 max_slots=4\n");
     let out = run(&["--check-hostfile", hosts.to_str().unwrap()]);
     assert_eq!(out.code(), 0, "{}", out.describe());
     assert!(out.stdout.contains("3 host(s), 9 slot(s)"), "{}", out.describe());
@@ -134,17 +137,14 @@ fn wrong_rank_counts_and_programs_are_refused() {
 #[test]
 fn a_missing_mpi_is_reported() {
     // A PATH with the few tools the script needs and no MPI at all.
-    let bin = std::env::temp_dir().join(format!("mpi-demos-nompi-{}", std::process::id()));
-    std::fs::create_dir_all(&bin).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path();
     for tool in ["bash", "dirname", "basename"] {
-        let target = bin.join(tool);
-        if !target.exists() {
-            std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), target)
-                .or_else(|_| std::os::unix::fs::symlink(format!("/bin/{tool}"), bin.join(tool)))
-                .unwrap();
-        }
+        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool))
+            .or_else(|_| std::os::unix::fs::symlink(format!("/bin/{tool}"), bin.join(tool)))
+            .unwrap();
     }
-    let out = wrapper(&["-np", "2", "/bin/true"]).env("PATH", &bin).env_remove("MPI").run().unwrap();
+    let out = wrapper(&["-np", "2", "/bin/true"]).env("PATH", bin).env_remove("MPI").run().unwrap();
     assert_eq!(out.code(), 2, "{}", out.describe());
     assert!(out.stderr.contains("no MPI is installed"), "{}", out.describe());
     assert!(out.stderr.contains("install-deps"), "{}", out.describe());
