@@ -32,6 +32,10 @@ NET ?=
 # slurm-demo: how many local Slurm nodes (more than 1: on the virtual cluster).
 NODES ?= 1
 
+# The MPI lessons and their rank counts (pages: crates/mpi-demos/lessons/).
+LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2
+FIGURES := crates/mpi-demos/lessons/figures
+
 .PHONY: help deps build demo bench lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
@@ -50,18 +54,17 @@ bench: build ## Benchmarks beside C MPI, mpi4py and multiprocessing: table, CSV 
 	@scripts/install-deps bench
 	RELEASE=$(RELEASE) scripts/bench/run --out $(TARGET_DIR)/bench $(BENCH_ARGS)
 
-lessons: build ## Run every MPI lesson with its rank count (pages: crates/mpi-demos/lessons/)
-	scripts/mpirun -np 2 $(RELEASE)/tags
-	scripts/mpirun -np 4 $(RELEASE)/any-source
-	scripts/mpirun -np 2 $(RELEASE)/probe
-	scripts/mpirun -np 4 $(RELEASE)/ring
-	scripts/mpirun -np 2 $(RELEASE)/nonblocking
-	scripts/mpirun -np 2 $(RELEASE)/typed
-	scripts/mpirun -np 2 $(RELEASE)/deadlock --fixed
-	scripts/mpirun -np 2 $(RELEASE)/send-modes
+lessons: build ## Run every MPI lesson, traced, and draw each page's sequence diagram
+	@for lesson in $(LESSONS); do \
+	  name=$${lesson%%:*}; np=$${lesson##*:}; args=; \
+	  if [ "$$name" = deadlock ]; then args=--fixed; fi; \
+	  echo "== $$name on $$np ranks"; \
+	  scripts/mpirun --trace $(TARGET_DIR)/lessons/$$name.jsonl -np $$np $(RELEASE)/$$name $$args; \
+	  $(RELEASE)/trace-svg $(TARGET_DIR)/lessons/$$name.jsonl $(FIGURES)/$$name.svg --title "$$name, $$np ranks ($(MPI))"; \
+	done
 
 trace-demo: build ## Trace p2p's messages and draw them: target/trace/p2p.svg
-	scripts/mpirun -np $(NP) $(RELEASE)/p2p --trace target/trace/p2p.jsonl
+	scripts/mpirun --trace target/trace/p2p.jsonl -np $(NP) $(RELEASE)/p2p
 	$(RELEASE)/trace-svg target/trace/p2p.jsonl target/trace/p2p.svg --ranks $(NP)
 
 cluster-demo: build ## p2p on 9 ranks across hosts: the virtual cluster, or HOSTFILE=... [NET=...]
@@ -91,9 +94,11 @@ local-demo: build ## Run every single-machine lesson in turn, without sleeps
 	$(RELEASE)/local-procs --time-scale 0 all
 
 test: deps ## Run every test (installs what is missing first)
-	@scripts/install-deps lint
+	@scripts/install-deps lint bench
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/install-deps cluster slurm; \
 	else echo "not root: the virtual-cluster and Slurm tests will say they are skipped"; fi
+	scripts/mpi4py-env >/dev/null
+	$(CARGO) build --workspace
 	$(CARGO) test --workspace
 	shellcheck $(SCRIPTS)
 

@@ -87,6 +87,7 @@ impl Lesson {
     /// the one explanation and every rank gets the error, so every rank can
     /// finalise and exit non-zero together.
     pub fn start(&self) -> Result<(Universe, SimpleCommunicator), LaunchFailure> {
+        crate::diag::init();
         if !launched_by_mpi() {
             return Err(self.fail(LaunchError::NoLauncher, true, None));
         }
@@ -99,7 +100,18 @@ impl Lesson {
             let speaker = world.rank() == 0;
             return Err(self.fail(error, speaker, Some(universe)));
         }
+        let host = mpi::environment::processor_name().unwrap_or_default();
+        tracing::debug!(rank = world.rank(), size = world.size(), %host, "{}: MPI started", self.program);
         Ok((universe, world))
+    }
+
+    /// [`start`](Self::start), or end the process with the launch error's
+    /// exit code (after finalising MPI): a lesson's first line.
+    pub fn start_or_exit(&self) -> (Universe, SimpleCommunicator) {
+        self.start().unwrap_or_else(|failure| {
+            drop(failure.universe);
+            std::process::exit(i32::from(EXIT_BAD_LAUNCH))
+        })
     }
 
     fn fail(&self, error: LaunchError, speak: bool, universe: Option<Universe>) -> LaunchFailure {

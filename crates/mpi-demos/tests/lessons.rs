@@ -3,23 +3,24 @@
 //!
 //! A page's ```sh block is a command; the ```text block after it is its
 //! expected stdout, compared as a set of lines (ranks race), where `[..]`
-//! stands for any text. A block marked ```text stderr-fails is instead
-//! expected among stderr's lines, with a non-zero exit.
-//!
-//! Also here: the message trace of p2p, drawn as SVG and parsed back.
+//! stands for any text. A block marked ```text stderr is instead expected
+//! among stderr's lines, with a zero exit; ```text stderr-fails the same
+//! with a non-zero exit. Commands launch through `scripts/mpirun` or draw
+//! with `target/release/trace-svg`; `target/release/NAME` is this build's
+//! binary, `python3` the python with mpi4py for this build's MPI, and
+//! `target/lessons/` a scratch folder of the test's own.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use local_procs::supervise::{Outcome, Supervised};
+use support::workspace;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-/// The test build of a lesson, by the name its page uses.
-fn binary(name: &str) -> &'static str {
-    match name {
+/// The test build of a program a page names.
+fn binary(name: &str) -> PathBuf {
+    let lesson = match name {
         "p2p" => env!("CARGO_BIN_EXE_p2p"),
         "tags" => env!("CARGO_BIN_EXE_tags"),
         "any-source" => env!("CARGO_BIN_EXE_any-source"),
@@ -29,14 +30,18 @@ fn binary(name: &str) -> &'static str {
         "typed" => env!("CARGO_BIN_EXE_typed"),
         "deadlock" => env!("CARGO_BIN_EXE_deadlock"),
         "send-modes" => env!("CARGO_BIN_EXE_send-modes"),
+        "trace-svg" => return support::sibling("trace-svg"),
         other => panic!("a page runs an unknown program: {other}"),
-    }
+    };
+    PathBuf::from(lesson)
 }
 
 /// A command from a page and what it must print.
 struct Example {
     command: Vec<String>,
     expected: Vec<String>,
+    /// Where the expected lines are: stdout (all of it), or among stderr's.
+    on_stderr: bool,
     fails: bool,
 }
 
@@ -50,9 +55,10 @@ fn examples(page: &str) -> Vec<Example> {
         let body: Vec<String> = lines.by_ref().take_while(|l| !l.starts_with("```")).map(str::to_owned).collect();
         match info.trim() {
             "sh" => command = Some(body.join(" ").split_whitespace().map(str::to_owned).collect()),
-            "text" | "text stderr-fails" => {
+            "text" | "text stderr" | "text stderr-fails" => {
                 let command = command.take().expect("an expected output follows its command");
-                examples.push(Example { command, expected: body, fails: info.contains("stderr-fails") });
+                let (on_stderr, fails) = (info.contains("stderr"), info.contains("fails"));
+                examples.push(Example { command, expected: body, on_stderr, fails });
             }
             _ => {}
         }
@@ -95,22 +101,34 @@ fn unmatched<'a>(expected: &'a [String], actual: &[&str]) -> Vec<&'a str> {
     missing
 }
 
-fn run(example: &Example) -> Outcome {
-    let mut words = example.command.iter();
-    let launcher = words.next().expect("a command");
-    assert_eq!(launcher, "scripts/mpirun", "pages launch through scripts/mpirun");
-    let args: Vec<String> = words
-        .map(|w| match w.strip_prefix("target/release/") {
-            Some(name) => binary(name).to_owned(),
-            None => w.clone(),
-        })
-        .collect();
-    Supervised::new(workspace().join(launcher))
+/// Run a page's command with this build's programs, and scratch files in `scratch`.
+fn run(example: &Example, scratch: &Path) -> Outcome {
+    let scratch_text = scratch.to_str().unwrap();
+    let mut words = example.command.iter().map(|word| {
+        if let Some(name) = word.strip_prefix("target/release/") {
+            binary(name).to_str().unwrap().to_owned()
+        } else if word == "python3" {
+            support::python().to_str().unwrap().to_owned()
+        } else {
+            word.replace("target/lessons", scratch_text)
+        }
+    });
+    let program = words.next().expect("a command");
+    assert!(
+        program.ends_with("/scripts/mpirun") || program == "scripts/mpirun" || program.ends_with("/trace-svg"),
+        "pages launch through scripts/mpirun or draw with trace-svg: {program}"
+    );
+    let program = if program == "scripts/mpirun" { workspace().join(program) } else { PathBuf::from(program) };
+    let args: Vec<String> = words.collect();
+    let mut out = Supervised::new(program)
         .args(&args)
         .current_dir(workspace())
         .time_limit(Duration::from_secs(90))
         .run()
-        .unwrap()
+        .unwrap();
+    out.stdout = out.stdout.replace(scratch_text, "target/lessons");
+    out.stderr = out.stderr.replace(scratch_text, "target/lessons");
+    out
 }
 
 fn check_page(name: &str) {
@@ -118,18 +136,20 @@ fn check_page(name: &str) {
     let page = std::fs::read_to_string(&path).unwrap();
     let examples = examples(&page);
     assert!(!examples.is_empty(), "{} has no command with its output", path.display());
+    let scratch = tempfile::tempdir().unwrap();
     for example in &examples {
-        let out = run(example);
+        let out = run(example, scratch.path());
         let context = format!("{}: `{}`\n{}", path.display(), example.command.join(" "), out.describe());
         assert!(!out.timed_out && out.leftovers.is_empty(), "{context}");
         if example.fails {
             assert_ne!(out.code(), 0, "{context}");
-            let lines: Vec<&str> = out.stderr.lines().collect();
-            assert_eq!(unmatched(&example.expected, &lines), Vec::<&str>::new(), "{context}");
         } else {
             assert_eq!(out.code(), 0, "{context}");
-            let lines: Vec<&str> = out.stdout.lines().collect();
-            assert_eq!(unmatched(&example.expected, &lines), Vec::<&str>::new(), "{context}");
+        }
+        let text = if example.on_stderr { &out.stderr } else { &out.stdout };
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(unmatched(&example.expected, &lines), Vec::<&str>::new(), "{context}");
+        if !example.on_stderr {
             assert_eq!(lines.len(), example.expected.len(), "extra lines: {context}");
         }
     }
@@ -189,6 +209,10 @@ fn every_lesson_has_a_page_in_the_index() {
         if let Some(stem) = name.strip_suffix(".md").filter(|s| *s != "README") {
             assert!(index.contains(&format!("]({stem}.md)")), "{stem}.md is not in the index");
             binary(stem); // and the program exists
+            let figure = dir.join("figures").join(format!("{stem}.svg"));
+            assert!(figure.exists(), "{stem}.md has no diagram: run `make lessons`");
+            let page = std::fs::read_to_string(entry.path()).unwrap();
+            assert!(page.contains(&format!("(figures/{stem}.svg)")), "{stem}.md does not show its diagram");
         }
     }
 }
@@ -202,46 +226,4 @@ fn the_wildcard_matcher_matches_what_it_should() {
     let expected = vec!["x [..]".to_owned(), "x 1".to_owned()];
     assert_eq!(unmatched(&expected, &["x 2", "x 1"]), Vec::<&str>::new());
     assert_eq!(unmatched(&expected, &["x 1"]), vec!["x [..]"]);
-}
-
-fn svg_of_trace(trace: &Path, svg: &Path) -> String {
-    let out = Supervised::new(env!("CARGO_BIN_EXE_trace-svg"))
-        .args([trace.as_os_str(), svg.as_os_str(), "--ranks".as_ref(), "9".as_ref()])
-        .time_limit(Duration::from_secs(30))
-        .run()
-        .unwrap();
-    assert!(out.clean_success(), "{}", out.describe());
-    std::fs::read_to_string(svg).unwrap()
-}
-
-#[test]
-fn the_p2p_trace_draws_nine_lifelines_and_both_messages() {
-    let dir = tempfile::tempdir().unwrap();
-    let (trace, svg) = (dir.path().join("p2p.jsonl"), dir.path().join("p2p.svg"));
-    let out = run(&Example {
-        command: ["scripts/mpirun", "-np", "9", "target/release/p2p", "--trace", trace.to_str().unwrap()]
-            .map(String::from)
-            .to_vec(),
-        expected: Vec::new(),
-        fails: false,
-    });
-    assert!(out.clean_success(), "{}", out.describe());
-    let events = mpi_demos::trace::decode(&std::fs::read(&trace).unwrap()).unwrap();
-    assert_eq!(events.len(), 4, "two sends and two receives: {events:?}");
-
-    let text = svg_of_trace(&trace, &svg);
-    let doc = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
-    let class = |node: &roxmltree::Node, name: &str| node.attribute("class") == Some(name);
-    let lifelines: Vec<&str> =
-        doc.descendants().filter(|n| class(n, "lifeline")).filter_map(|n| n.attribute("data-rank")).collect();
-    assert_eq!(lifelines, ["0", "1", "2", "3", "4", "5", "6", "7", "8"]);
-    let mut arrows: Vec<(&str, &str, &str)> = doc
-        .descendants()
-        .filter(|n| class(n, "message"))
-        .map(|n| {
-            (n.attribute("data-from").unwrap(), n.attribute("data-to").unwrap(), n.attribute("data-bytes").unwrap())
-        })
-        .collect();
-    arrows.sort();
-    assert_eq!(arrows, [("0", "4", "4"), ("1", "8", "5")]);
 }

@@ -18,7 +18,12 @@ fn workspace() -> PathBuf {
 }
 
 fn slurm(args: &[&str], launch: &str) -> Outcome {
-    Supervised::new(workspace().join("scripts/slurm/local-cluster"))
+    slurm_with(args, launch, &[])
+}
+
+fn slurm_with(args: &[&str], launch: &str, env: &[(&str, &str)]) -> Outcome {
+    env.iter()
+        .fold(Supervised::new(workspace().join("scripts/slurm/local-cluster")), |run, (key, value)| run.env(key, value))
         .args(args)
         .env("P2P", env!("CARGO_BIN_EXE_p2p"))
         .env("LAUNCH", launch)
@@ -30,6 +35,11 @@ fn slurm(args: &[&str], launch: &str) -> Outcome {
 
 /// Submit the batch script with extra sbatch options, launching with `launch`.
 fn submit(launch: &str, options: &[&str]) -> Outcome {
+    submit_with(launch, options, &[])
+}
+
+/// [`submit`], with variables in the job's environment.
+fn submit_with(launch: &str, options: &[&str], env: &[(&str, &str)]) -> Outcome {
     let script = workspace().join("scripts/slurm/submit");
     let batch = workspace().join("scripts/slurm/p2p.sbatch");
     let output = workspace().join("target/slurm");
@@ -39,7 +49,7 @@ fn submit(launch: &str, options: &[&str]) -> Outcome {
     args.extend_from_slice(options);
     let mut all = vec!["exec"];
     all.extend(args);
-    slurm(&all, launch)
+    slurm_with(&all, launch, env)
 }
 
 /// Slurm and munge daemons of ours still running.
@@ -112,6 +122,19 @@ fn one_node_runs_p2p_with_srun_and_mpirun_and_refuses_four_tasks() {
     let mpirun = submit("mpirun", &[]);
     assert_messages(&mpirun);
     assert!(mpirun.stdout.contains("launched with mpirun"), "{}", mpirun.describe());
+
+    // The profiling layer comes along into the job, with either launcher.
+    for launch in ["srun", "mpirun"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p2p.jsonl");
+        let traced = submit_with(launch, &[], &[("MPI_WATCH_TRACE", file.to_str().unwrap())]);
+        assert_messages(&traced);
+        let trace = mpi_watch::trace::Trace::decode(&std::fs::read(&file).unwrap()).unwrap();
+        let sends: Vec<(i32, i32)> =
+            trace.events.iter().filter(|e| e.op == mpi_watch::trace::Op::Send).map(|e| (e.rank, e.peer)).collect();
+        assert_eq!(sends.len(), 2, "{launch}: {sends:?}");
+        assert!(sends.contains(&(0, 4)) && sends.contains(&(1, 8)), "{launch}: {sends:?}");
+    }
 
     // Fewer than 9 tasks: p2p's own message, and the job's non-zero status.
     let four = submit("srun", &["--ntasks=4"]);

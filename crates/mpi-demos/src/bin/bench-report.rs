@@ -182,6 +182,14 @@ fn report(dir: &Path) -> Result<String, String> {
                 verdict(typed / raw <= 1.5)
             );
         }
+        if let (Some((traced, _)), Some((raw, _))) = (get("rust-traced", 8), get("rust-raw", 8)) {
+            let _ = writeln!(
+                out,
+                "  tracing (scripts/mpirun --trace) adds <= 0.3 µs to raw 8 B latency: {:+.2} µs  {}",
+                traced - raw,
+                verdict(traced - raw <= 0.3)
+            );
+        }
         if let (Some((typed, _)), Some((py, _))) = (get("rust-typed", 8), get("mpi4py", 8)) {
             let _ = writeln!(
                 out,

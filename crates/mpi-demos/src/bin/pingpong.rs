@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use mpi::traits::*;
-use mpi_demos::bounded;
 use mpi_demos::launch::Lesson;
 use serde::{Deserialize, Serialize};
 
@@ -52,8 +51,16 @@ struct Args {
     payload: Payload,
 
     /// Abort the job when no round trip has finished for this many seconds.
-    #[arg(long, value_name = "SECS", default_value = "60", value_parser = bounded::parse_seconds)]
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds)]
     timeout: Duration,
+}
+
+/// A positive number of seconds.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
 }
 
 /// The typed payload: what a program sending measurements might send.

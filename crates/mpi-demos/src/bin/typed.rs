@@ -3,25 +3,20 @@
 //! Launch: `mpirun -np 2 target/release/typed`. Page: `lessons/typed.md`.
 //!
 //! `#[derive(Equivalence)]` describes a plain struct to MPI (its fields'
-//! types and offsets), so an array of them goes as it is in memory: no
-//! copying into a buffer, no encoding, and MPI can convert between machines
-//! of different byte orders. It fits fixed-size data: numbers, arrays of
-//! numbers.
+//! types and offsets), so an array of them is sent from where it lies: no
+//! encoding step. MPI still copies the bytes through its own buffers as any
+//! message's, and it converts byte order only if it was built for machines
+//! of different kinds. It fits fixed-size data: numbers, arrays of numbers.
 //!
 //! A struct with a `String` or a `Vec` holds pointers, which mean nothing
 //! on another rank: encode it (serde, here with postcard) into bytes, send
 //! the bytes, decode on arrival. It costs an encoding and a copy each way,
 //! and fits anything serde can describe.
 
-use std::process::ExitCode;
-
 use clap::Parser;
 use mpi::traits::*;
-use mpi_demos::cli::Common;
 use mpi_demos::launch::Lesson;
 use serde::{Deserialize, Serialize};
-
-const LESSON: Lesson = Lesson { program: "typed", ranks: 2 };
 
 /// A fixed-size record: MPI can describe it field by field.
 #[derive(Equivalence, Debug, Clone, Copy, Default, PartialEq)]
@@ -41,46 +36,39 @@ struct Reading {
 /// Send records as an MPI datatype and as serde-encoded bytes.
 #[derive(Parser)]
 #[command(version, after_help = "Launch: mpirun -np 2 target/release/typed")]
-struct Args {
-    #[command(flatten)]
-    common: Common,
-}
+struct Args {}
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let mut s = match LESSON.begin(&args.common) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    match s.rank {
+fn main() {
+    Args::parse();
+    let (_universe, world) = Lesson { program: "typed", ranks: 2 }.start_or_exit();
+    match world.rank() {
         0 => {
-            let to = s.world.process_at_rank(1);
+            let to = world.process_at_rank(1);
             let particles: Vec<Particle> =
                 (0..3).map(|i| Particle { id: i, position: [f64::from(i), 0.5, -1.0], charge: -1.0 }).collect();
-            s.trace.send(&to, &particles[..]);
+            to.send(&particles[..]);
             println!("rank 0 sent {} particles as an MPI datatype", particles.len());
 
             let reading = Reading { station: "Uppsala".into(), celsius: vec![-3.5, -1.0, 0.25] };
             let bytes = postcard::to_allocvec(&reading).expect("a Reading encodes");
-            s.trace.send(&to, &bytes[..]);
+            to.send(&bytes[..]);
             println!("rank 0 sent a reading as {} bytes of serde (postcard)", bytes.len());
         }
         1 => {
-            let from = s.world.process_at_rank(0);
-            let (particles, _) = s.trace.receive_vec::<Particle, _>(&s.world, &from, s.limit, "particles from rank 0");
+            let from = world.process_at_rank(0);
+            let (particles, _) = from.receive_vec::<Particle>();
             for p in &particles {
                 println!("rank 1 received particle {} at {:?} with charge {}", p.id, p.position, p.charge);
             }
-            let (bytes, _) = s.trace.receive_vec::<u8, _>(&s.world, &from, s.limit, "a reading from rank 0");
+            let (bytes, _) = from.receive_vec::<u8>();
             match postcard::from_bytes::<Reading>(&bytes) {
                 Ok(reading) => println!("rank 1 received {reading:?}"),
                 Err(error) => {
                     eprintln!("error: rank 1 could not decode the reading: {error}");
-                    s.world.abort(1);
+                    world.abort(1);
                 }
             }
         }
         _ => {}
     }
-    s.finish()
 }

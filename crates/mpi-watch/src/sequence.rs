@@ -3,13 +3,18 @@
 //! of its receive, labelled with its tag and size.
 //!
 //! Sends and receives are paired as MPI pairs them: between one sender and
-//! one receiver, messages with the same tag arrive in the order they were
-//! sent (the non-overtaking rule).
+//! one receiver on one communicator, messages with the same tag arrive in
+//! the order they were sent (the non-overtaking rule).
+//!
+//! The arrow is the truth of the trace: it leaves the sender's lifeline when
+//! the send was called and reaches the receiver's when the receive
+//! completed, and its label gives that time. The time axis is linear, with
+//! ticks, so a long arrow is a long wait.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt::Write;
 
-use crate::trace::{Event, Op};
+use crate::trace::{Event, Op, Trace};
 
 /// A message: its send and its receive.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,14 +28,15 @@ pub struct Message {
 /// Pair sends with receives. Returns the messages, and the events that have
 /// no partner in the trace (a rank that aborted, say).
 pub fn pair(events: &[Event]) -> (Vec<Message>, Vec<Event>) {
-    let mut sends: HashMap<(i32, i32, i32), VecDeque<&Event>> = HashMap::new();
-    let mut recvs: HashMap<(i32, i32, i32), VecDeque<&Event>> = HashMap::new();
+    type Key<'a> = (i32, i32, &'a str, i32);
+    let mut sends: HashMap<Key, VecDeque<&Event>> = HashMap::new();
+    let mut recvs: HashMap<Key, VecDeque<&Event>> = HashMap::new();
     let mut ordered: Vec<&Event> = events.iter().collect();
     ordered.sort_by(|a, b| a.start_us.total_cmp(&b.start_us));
     for event in ordered {
         match event.op {
-            Op::Send => sends.entry((event.rank, event.peer, event.tag)).or_default().push_back(event),
-            Op::Recv => recvs.entry((event.peer, event.rank, event.tag)).or_default().push_back(event),
+            Op::Send => sends.entry((event.rank, event.peer, &event.comm, event.tag)).or_default().push_back(event),
+            Op::Recv => recvs.entry((event.peer, event.rank, &event.comm, event.tag)).or_default().push_back(event),
         }
     }
     let mut messages = Vec::new();
@@ -52,13 +58,35 @@ pub fn pair(events: &[Event]) -> (Vec<Message>, Vec<Event>) {
 }
 
 const LANE: f64 = 110.0;
-const LEFT: f64 = 70.0;
-const TOP: f64 = 70.0;
+const LEFT: f64 = 90.0;
+const TOP: f64 = 80.0;
 const HEIGHT: f64 = 480.0;
 
-/// Render a trace of `ranks` ranks (at least those the events name) as SVG.
-pub fn render(events: &[Event], ranks: i32, title: &str) -> String {
-    let ranks = events.iter().flat_map(|e| [e.rank, e.peer]).max().map_or(ranks, |m| ranks.max(m + 1)).max(1);
+/// A time in microseconds, in words a reader takes in at a glance.
+pub fn duration(us: f64) -> String {
+    let us = us.max(0.0);
+    if us < 10.0 {
+        format!("{us:.1} µs")
+    } else if us < 1_000.0 {
+        format!("{us:.0} µs")
+    } else if us < 1_000_000.0 {
+        format!("{:.1} ms", us / 1e3)
+    } else {
+        format!("{:.2} s", us / 1e6)
+    }
+}
+
+/// A round step for about `ticks` ticks over `span`: 1, 2 or 5 times a power of ten.
+fn tick_step(span: f64, ticks: f64) -> f64 {
+    let raw = span / ticks;
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|&step| step >= raw).unwrap_or(10.0 * power)
+}
+
+/// Render a trace (at least `ranks` lifelines) as SVG.
+pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
+    let events = &trace.events;
+    let ranks = trace.size().max(ranks).max(1);
     let (messages, unmatched) = pair(events);
     let t_min = events.iter().map(|e| e.start_us).fold(f64::INFINITY, f64::min);
     let t_max = events.iter().map(|e| e.end_us).fold(f64::NEG_INFINITY, f64::max);
@@ -75,18 +103,45 @@ pub fn render(events: &[Event], ranks: i32, title: &str) -> String {
 <title>{title}</title>
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1f5fa8"/></marker></defs>
 <rect width="100%" height="100%" fill="white"/>
-<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{title}</text>
-<text x="{LEFT}" y="42" fill="#555">time flows down: {span:.0} µs from the first call to the last</text>
+<text x="10" y="24" font-size="15" font-weight="bold">{title}</text>
+<text x="10" y="42" fill="#555">time flows down: {total} from the first call to the last; an arrow runs from the start of a send to the end of its receive; a bar is a rank inside a call</text>
 "##,
         title = escape(title),
+        total = duration(span),
     );
-    for rank in 0..ranks {
+    // The time axis, on the left: round ticks from the first call.
+    let step = tick_step(span, 6.0);
+    let mut tick = 0.0;
+    while tick <= span + step * 1e-9 {
+        let ty = y(t_min + tick);
         let _ = writeln!(
             svg,
-            r##"<g class="rank"><text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-weight="bold">rank {rank}</text><line class="lifeline" data-rank="{rank}" x1="{cx:.1}" y1="{y1:.1}" x2="{cx:.1}" y2="{y2:.1}" stroke="#999" stroke-dasharray="4 3"/></g>"##,
+            r##"<g class="tick"><line x1="{:.1}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" stroke="#eee"/><text x="8" y="{:.1}" fill="#777" font-size="10">{}</text></g>"##,
+            LEFT - 40.0,
+            width - 10.0,
+            ty + 3.0,
+            escape(&duration(tick)),
+        );
+        tick += step;
+    }
+    let host_of = |rank: i32| trace.ranks.iter().find(|r| r.rank == rank).map(|r| r.host.as_str());
+    for rank in 0..ranks {
+        let host = host_of(rank)
+            .map(|h| {
+                format!(
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#777" font-size="10">{}</text>"##,
+                    x(rank),
+                    TOP + 12.0,
+                    escape(h)
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            svg,
+            r##"<g class="rank"><text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" font-weight="bold">rank {rank}</text>{host}<line class="lifeline" data-rank="{rank}" x1="{cx:.1}" y1="{y1:.1}" x2="{cx:.1}" y2="{y2:.1}" stroke="#999" stroke-dasharray="4 3"/></g>"##,
             cx = x(rank),
-            ty = TOP,
-            y1 = TOP + 8.0,
+            ty = TOP - 4.0,
+            y1 = TOP + 16.0,
             y2 = TOP + 40.0 + HEIGHT,
         );
     }
@@ -96,20 +151,30 @@ pub fn render(events: &[Event], ranks: i32, title: &str) -> String {
         let colour = if event.op == Op::Send { "#f0a030" } else { "#40a060" };
         let _ = writeln!(
             svg,
-            r#"<rect class="call" data-rank="{}" data-op="{:?}" x="{:.1}" y="{top:.1}" width="8" height="{:.1}" fill="{colour}" opacity="0.8"/>"#,
+            r#"<rect class="call" data-rank="{}" data-op="{:?}" data-call="{}" x="{:.1}" y="{top:.1}" width="8" height="{:.1}" fill="{colour}" opacity="0.8"><title>{} {}</title></rect>"#,
             event.rank,
             event.op,
+            escape(&event.call),
             x(event.rank) - 4.0,
             bottom - top,
+            escape(&event.call),
+            escape(&duration(event.end_us - event.start_us)),
         );
     }
     for message in &messages {
         let (x1, y1) = (x(message.send.rank), y(message.send.start_us));
         let (x2, y2) = (x(message.recv.rank), y(message.recv.end_us));
-        let label = format!("tag {}, {} B", message.send.tag, message.send.bytes);
+        let took = message.recv.end_us - message.send.start_us;
+        let label = format!(
+            "tag {}, {} B: send {}, receive {}",
+            message.send.tag,
+            message.send.bytes,
+            duration(message.send.end_us - message.send.start_us),
+            duration(message.recv.end_us - message.recv.start_us)
+        );
         let _ = writeln!(
             svg,
-            r##"<g class="message" data-from="{}" data-to="{}" data-tag="{}" data-bytes="{}"><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#1f5fa8" stroke-width="1.6" marker-end="url(#arrow)"/><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#1f5fa8">{}</text></g>"##,
+            r##"<g class="message" data-from="{}" data-to="{}" data-tag="{}" data-bytes="{}" data-us="{took:.3}"><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#1f5fa8" stroke-width="1.6" marker-end="url(#arrow)"/><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#1f5fa8">{}</text></g>"##,
             message.send.rank,
             message.recv.rank,
             message.send.tag,
@@ -135,7 +200,7 @@ pub fn render(events: &[Event], ranks: i32, title: &str) -> String {
     let ranks_used: BTreeSet<i32> = events.iter().map(|e| e.rank).collect();
     let _ = write!(
         svg,
-        r##"<text x="{LEFT}" y="{:.0}" fill="#555">{} message(s) between {} rank(s); orange: in a send, green: in a receive</text>
+        r##"<text x="10" y="{:.0}" fill="#555">{} message(s) between {} rank(s); orange: in a send, green: in a receive</text>
 </svg>
 "##,
         height - 20.0,
@@ -154,7 +219,8 @@ mod tests {
     use super::*;
 
     fn event(rank: i32, op: Op, peer: i32, tag: i32, start_us: f64) -> Event {
-        Event { rank, op, peer, tag, bytes: 4, start_us, end_us: start_us + 1.0 }
+        let call = if op == Op::Send { "MPI_Send" } else { "MPI_Recv" }.to_owned();
+        Event { rank, op, call, peer, tag, comm: "world".into(), bytes: 4, start_us, end_us: start_us + 1.0 }
     }
 
     #[test]
@@ -178,9 +244,33 @@ mod tests {
 
     #[test]
     fn svg_has_a_lifeline_per_rank_and_escapes_text() {
-        let svg = render(&[event(0, Op::Send, 2, 0, 0.0), event(2, Op::Recv, 0, 0, 1.0)], 3, "a < b");
+        let trace =
+            Trace { ranks: Vec::new(), events: vec![event(0, Op::Send, 2, 0, 0.0), event(2, Op::Recv, 0, 0, 1.0)] };
+        let svg = render(&trace, 3, "a < b");
         assert_eq!(svg.matches(r#"class="lifeline""#).count(), 3);
         assert!(svg.contains(r#"data-from="0" data-to="2""#));
         assert!(svg.contains("<title>a &lt; b</title>"));
+        // The arrow's label gives the time each side spent in its call.
+        assert!(svg.contains("tag 0, 4 B: send 1.0 µs, receive 1.0 µs"), "{svg}");
+        roxmltree::Document::parse(&svg).expect("well-formed");
+    }
+
+    #[test]
+    fn messages_on_different_communicators_do_not_pair() {
+        let mut other = event(1, Op::Recv, 0, 0, 1.0);
+        other.comm = "other".into();
+        let (messages, unmatched) = pair(&[event(0, Op::Send, 1, 0, 0.0), other]);
+        assert!(messages.is_empty());
+        assert_eq!(unmatched.len(), 2);
+    }
+
+    #[test]
+    fn durations_read_well_and_ticks_are_round() {
+        assert_eq!(duration(0.34), "0.3 µs");
+        assert_eq!(duration(440.0), "440 µs");
+        assert_eq!(duration(2_500.0), "2.5 ms");
+        assert_eq!(duration(3_000_000.0), "3.00 s");
+        assert_eq!(tick_step(900.0, 6.0), 200.0);
+        assert_eq!(tick_step(1.0, 6.0), 0.2);
     }
 }

@@ -1,4 +1,4 @@
-//! Turn a message trace (from a lesson's `--trace FILE`) into an SVG
+//! Turn a message trace (from `scripts/mpirun --trace FILE`) into an SVG
 //! sequence diagram that any browser shows.
 //!
 //! `trace-svg target/trace/p2p.jsonl target/trace/p2p.svg`
@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mpi_demos::{sequence, trace};
+use mpi_watch::sequence;
+use mpi_watch::trace::Trace;
 
 /// Draw a message trace as a sequence diagram (SVG).
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The trace: JSON lines written by a lesson's --trace.
+    /// The trace: JSON lines written by `scripts/mpirun --trace`.
     input: PathBuf,
     /// Where to write the SVG.
     output: PathBuf,
@@ -41,16 +42,16 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<String, String> {
     let bytes = std::fs::read(&args.input).map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
-    let events = trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", args.input.display()))?;
+    let trace = Trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", args.input.display()))?;
     let title = args
         .title
         .clone()
         .unwrap_or_else(|| args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-    let svg = sequence::render(&events, args.ranks, &title);
+    let svg = sequence::render(&trace, args.ranks, &title);
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(&args.output, svg).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
-    let (messages, unmatched) = sequence::pair(&events);
+    let (messages, unmatched) = sequence::pair(&trace.events);
     Ok(format!("{}: {} message(s), {} unmatched event(s)", args.output.display(), messages.len(), unmatched.len()))
 }

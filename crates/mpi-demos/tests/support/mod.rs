@@ -1,0 +1,76 @@
+//! What the MPI tests share: the workspace, the wrapper, the profiling
+//! layer's programs in C and Python.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use local_procs::supervise::{Outcome, Supervised};
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Is this build for MPICH (`MPI=mpich`)?
+pub fn mpich() -> bool {
+    std::env::var("MPI").is_ok_and(|mpi| mpi == "mpich")
+}
+
+/// `scripts/mpirun ARGS`, from the workspace, with a time limit.
+pub fn mpirun(args: &[&str], limit: Duration) -> Outcome {
+    Supervised::new(workspace().join("scripts/mpirun"))
+        .args(args)
+        .current_dir(workspace())
+        .time_limit(limit)
+        .run()
+        .expect("scripts/mpirun starts")
+}
+
+/// The folder of this build's binaries, where `cargo build --workspace`
+/// also puts the profiling layer and `trace-svg`.
+pub fn build_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_p2p")).parent().unwrap().to_owned()
+}
+
+/// A binary of another crate of the workspace, built beside this one's.
+pub fn sibling(name: &str) -> PathBuf {
+    let path = build_dir().join(name);
+    assert!(path.exists(), "{} is not built: run `cargo build --workspace` (make test does)", path.display());
+    path
+}
+
+/// The C programs that hang (tests/programs/hang.c), built once with the MPI's mpicc.
+pub fn c_hang() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let out = build_dir().join("hang-c");
+        let source = workspace().join("crates/mpi-demos/tests/programs/hang.c");
+        let mpicc =
+            std::env::var("MPICC").unwrap_or_else(|_| if mpich() { "mpicc.mpich" } else { "mpicc.openmpi" }.into());
+        let run = Supervised::new(&mpicc)
+            .args([source.as_os_str(), "-o".as_ref(), out.as_os_str()])
+            .time_limit(Duration::from_secs(60))
+            .run()
+            .unwrap();
+        assert!(run.clean_success(), "{mpicc} could not build hang.c: {}", run.describe());
+        out
+    })
+}
+
+/// The python of a virtual environment with mpi4py for this build's MPI
+/// (scripts/mpi4py-env: built once, a few minutes; `make test` does it first).
+pub fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let run =
+            Supervised::new(workspace().join("scripts/mpi4py-env")).time_limit(Duration::from_secs(900)).run().unwrap();
+        assert!(run.clean_success(), "no mpi4py for this MPI: {}", run.describe());
+        PathBuf::from(run.stdout.trim())
+    })
+}
+
+pub fn programs() -> PathBuf {
+    workspace().join("crates/mpi-demos/tests/programs")
+}

@@ -1,0 +1,136 @@
+//! `scripts/mpirun --trace FILE`: the profiling layer records every message
+//! of every lesson, and of the Python original of p2p, from outside the
+//! program. Each trace must hold exactly the messages the program sends,
+//! every send paired with its receive, no receive ending before its send
+//! began; and each page's diagram (drawn by `make lessons`) must show the
+//! same messages.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mpi_watch::sequence;
+use mpi_watch::trace::{Op, Trace};
+use support::{mpirun, workspace};
+
+/// A message as the tests compare it: (from, to, tag).
+type Arrow = (i32, i32, i32);
+
+fn count(arrows: impl IntoIterator<Item = Arrow>) -> BTreeMap<Arrow, usize> {
+    let mut counts = BTreeMap::new();
+    for arrow in arrows {
+        *counts.entry(arrow).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Run `program` traced on `np` ranks; return the trace, checked for pairing and order.
+fn traced(np: &str, program: &[&str]) -> Trace {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace.jsonl");
+    let mut args = vec!["--trace", file.to_str().unwrap(), "-np", np];
+    args.extend_from_slice(program);
+    let run = mpirun(&args, Duration::from_secs(90));
+    assert!(run.clean_success(), "{}", run.describe());
+    assert!(run.stderr.contains("mpi-watch: trace of "), "{}", run.describe());
+    let trace = Trace::decode(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(trace.ranks.len(), np.parse::<usize>().unwrap(), "one line per rank: {trace:?}");
+    let (messages, unmatched) = sequence::pair(&trace.events);
+    assert!(unmatched.is_empty(), "every send has its receive: {unmatched:?}");
+    for message in &messages {
+        assert!(message.recv.end_us >= message.send.start_us, "a receive ended before its send began: {message:?}");
+        assert_eq!(message.send.bytes, message.recv.bytes, "{message:?}");
+    }
+    trace
+}
+
+fn arrows(trace: &Trace) -> BTreeMap<Arrow, usize> {
+    count(trace.events.iter().filter(|e| e.op == Op::Send).map(|e| (e.rank, e.peer, e.tag)))
+}
+
+/// The arrows of a page's committed diagram.
+fn figure_arrows(name: &str) -> BTreeMap<Arrow, usize> {
+    let path = workspace().join("crates/mpi-demos/lessons/figures").join(format!("{name}.svg"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; run `make lessons`", path.display()));
+    let doc = roxmltree::Document::parse(&text).expect("the diagram is well-formed SVG");
+    let number = |node: &roxmltree::Node, name: &str| node.attribute(name).unwrap().parse::<i32>().unwrap();
+    count(
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some("message"))
+            .map(|n| (number(&n, "data-from"), number(&n, "data-to"), number(&n, "data-tag"))),
+    )
+}
+
+fn check_lesson(name: &str, np: &str, args: &[&str], expected: &[(Arrow, usize)]) {
+    let binary = support::build_dir().join(name);
+    let mut program = vec![binary.to_str().unwrap()];
+    program.extend_from_slice(args);
+    let trace = traced(np, &program);
+    let expected: BTreeMap<Arrow, usize> = expected.iter().copied().collect();
+    assert_eq!(arrows(&trace), expected, "{name}: the trace");
+    assert_eq!(figure_arrows(name), expected, "{name}: the page's diagram (run `make lessons`)");
+}
+
+#[test]
+fn p2p_traces_its_two_messages_and_so_does_the_python_original() {
+    let rust = traced("9", &[env!("CARGO_BIN_EXE_p2p")]);
+    let expected = count([(0, 4, 0), (1, 8, 0)]);
+    assert_eq!(arrows(&rust), expected);
+    assert_eq!(figure_arrows("p2p"), expected);
+    let bytes: Vec<u64> = rust.events.iter().filter(|e| e.op == Op::Send).map(|e| e.bytes).collect();
+    assert_eq!(bytes, [4, 5], "an i32, and the 5 bytes of \"hello\"");
+
+    let original = workspace().join("originals/point_to_point.py");
+    let python = traced("9", &[support::python().to_str().unwrap(), original.to_str().unwrap()]);
+    assert_eq!(arrows(&python), expected, "the same two messages from mpi4py");
+    let pickled: Vec<u64> = python.events.iter().filter(|e| e.op == Op::Send).map(|e| e.bytes).collect();
+    assert!(pickled.iter().zip(&bytes).all(|(p, r)| p > r), "pickles are larger: {pickled:?}");
+}
+
+#[test]
+fn tags_two_messages_with_two_tags() {
+    check_lesson("tags", "2", &[], &[((0, 1, 1), 1), ((0, 1, 2), 1)]);
+}
+
+#[test]
+fn any_source_one_message_from_each_rank() {
+    check_lesson("any-source", "4", &[], &[((1, 0, 0), 1), ((2, 0, 0), 1), ((3, 0, 0), 1)]);
+}
+
+#[test]
+fn probe_one_message() {
+    check_lesson("probe", "2", &[], &[((0, 1, 0), 1)]);
+}
+
+#[test]
+fn ring_the_token_round_then_the_shift() {
+    check_lesson("ring", "4", &[], &[((0, 1, 0), 2), ((1, 2, 0), 2), ((2, 3, 0), 2), ((3, 0, 0), 2)]);
+}
+
+#[test]
+fn nonblocking_one_large_message() {
+    check_lesson("nonblocking", "2", &[], &[((0, 1, 0), 1)]);
+}
+
+#[test]
+fn typed_particles_then_a_reading() {
+    check_lesson("typed", "2", &[], &[((0, 1, 0), 2)]);
+}
+
+#[test]
+fn deadlock_fixed_one_message_each_way() {
+    check_lesson("deadlock", "2", &["--fixed"], &[((0, 1, 0), 1), ((1, 0, 0), 1)]);
+}
+
+#[test]
+fn send_modes_twelve_messages() {
+    check_lesson("send-modes", "2", &["--pause-ms", "20"], &[((0, 1, 0), 12)]);
+}
+
+#[test]
+fn a_trace_of_non_blocking_calls_names_them() {
+    let trace = traced("2", &[env!("CARGO_BIN_EXE_nonblocking")]);
+    let calls: Vec<(&str, &str)> = trace.events.iter().map(|e| (e.call.as_str(), e.comm.as_str())).collect();
+    assert!(calls.contains(&("MPI_Isend", "world")) && calls.contains(&("MPI_Irecv", "world")), "{calls:?}");
+}

@@ -1,0 +1,462 @@
+//! The layer's state in one rank: what it was asked to do, what it has seen.
+//!
+//! Everything lives behind one mutex, taken briefly and never across a call
+//! into MPI that can block. Without `MPI_WATCH_TRACE` or `MPI_WATCH_SECS`
+//! in the environment the layer stays off: every wrapper checks one atomic
+//! flag and calls the real function.
+
+use std::collections::{BTreeMap, HashMap};
+use std::os::raw::{c_int, c_void};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use mpi_sys as ffi;
+use mpi_watch::trace::{Event, Op, RankInfo, Trace};
+
+/// Tags on the layer's own communicator (a duplicate of the world, so no
+/// message of the program can ever match one of ours).
+pub const TAG_SYNC: c_int = 1;
+pub const TAG_QUERY: c_int = 2;
+pub const TAG_ANSWER: c_int = 3;
+pub const TAG_VERDICT: c_int = 4;
+
+/// Is the layer on in this process?
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Is the watch on (a time limit on blocking calls)?
+static WATCHING: AtomicBool = AtomicBool::new(false);
+static STATE: Mutex<Option<Layer>> = Mutex::new(None);
+
+/// An MPI handle kept in the shared state. Handles are plain values (a
+/// pointer or an integer) that MPI lets any thread use.
+#[derive(Clone, Copy)]
+pub struct Handle<T>(pub T);
+// SAFETY: MPI handles are opaque identifiers, valid in every thread of the
+// process; the layer uses them only to call MPI.
+unsafe impl<T> Send for Handle<T> {}
+
+/// A non-blocking operation the program started, until a wait or test ends it.
+#[derive(Clone)]
+pub struct Pending {
+    pub op: Op,
+    pub call: &'static str,
+    /// The peer, in the world; `None` for a wildcard receive.
+    pub peer: Option<i32>,
+    /// The tag; `None` for a wildcard receive.
+    pub tag: Option<c_int>,
+    pub comm: Handle<ffi::MPI_Comm>,
+    pub datatype: Handle<ffi::MPI_Datatype>,
+    /// The send's size (receives learn theirs from the status).
+    pub bytes: u64,
+    pub start_ns: i64,
+}
+
+/// One side of a message, as noted during the run (cheap to note: no
+/// allocation, raw clock readings).
+struct Noted {
+    op: Op,
+    call: &'static str,
+    comm: &'static str,
+    peer: i32,
+    tag: c_int,
+    bytes: u64,
+    start_ns: i64,
+    end_ns: i64,
+}
+
+/// What one rank's layer knows.
+pub struct Layer {
+    pub comm: Handle<ffi::MPI_Comm>,
+    pub rank: i32,
+    pub hosts: Vec<String>,
+    pub trace: Option<PathBuf>,
+    pub limit: Option<Duration>,
+    /// This clock minus rank 0's, and rank 0's time at the end of the sync.
+    offset_ns: i64,
+    t0_ns: i64,
+    /// Every rank's offset, on rank 0.
+    offsets_ns: Vec<i64>,
+    /// Noted as they happen, without allocating; turned into trace events at the end.
+    events: Vec<Noted>,
+    pub requests: HashMap<u64, Pending>,
+    /// When the matched probe that found a message started, by message handle.
+    pub probes: HashMap<u64, i64>,
+    /// Messages sent, by (world receiver, tag).
+    pub sent: BTreeMap<(i32, i32), u64>,
+}
+
+/// The monotonic clock, in nanoseconds.
+pub fn now_ns() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+pub fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
+
+pub fn watching() -> bool {
+    WATCHING.load(Ordering::Relaxed)
+}
+
+/// The state, locked. Only called while the layer is active.
+pub fn state() -> MutexGuard<'static, Option<Layer>> {
+    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Run `f` on the state, if the layer is on.
+pub fn with<R>(f: impl FnOnce(&mut Layer) -> R) -> Option<R> {
+    state().as_mut().map(f)
+}
+
+/// An opaque handle as a map key.
+pub fn key<T: Copy>(handle: T) -> u64 {
+    let mut k = 0u64;
+    let n = std::mem::size_of::<T>().min(8);
+    // SAFETY: copies the first n <= 8 bytes of a plain handle into a u64.
+    unsafe { std::ptr::copy_nonoverlapping(&handle as *const T as *const u8, &mut k as *mut u64 as *mut u8, n) };
+    k
+}
+
+pub fn world() -> ffi::MPI_Comm {
+    // SAFETY: reading a constant that the MPI shim initialises at load time.
+    unsafe { ffi::RSMPI_COMM_WORLD }
+}
+
+pub fn any_source() -> c_int {
+    // SAFETY: as above.
+    unsafe { ffi::RSMPI_ANY_SOURCE }
+}
+
+pub fn any_tag() -> c_int {
+    // SAFETY: as above.
+    unsafe { ffi::RSMPI_ANY_TAG }
+}
+
+pub fn proc_null() -> c_int {
+    // SAFETY: as above.
+    unsafe { ffi::RSMPI_PROC_NULL }
+}
+
+/// `rank` of `comm` as a rank of the world.
+pub fn world_rank(comm: ffi::MPI_Comm, rank: c_int) -> i32 {
+    if comm == world() || rank < 0 {
+        return rank;
+    }
+    // SAFETY: plain MPI calls on valid handles; the groups are freed.
+    unsafe {
+        let (mut group, mut world_group) = (std::mem::zeroed(), std::mem::zeroed());
+        ffi::PMPI_Comm_group(comm, &mut group);
+        ffi::PMPI_Comm_group(world(), &mut world_group);
+        let mut out = rank;
+        ffi::PMPI_Group_translate_ranks(group, 1, &rank, world_group, &mut out);
+        ffi::PMPI_Group_free(&mut group);
+        ffi::PMPI_Group_free(&mut world_group);
+        out
+    }
+}
+
+pub fn comm_label(comm: ffi::MPI_Comm) -> &'static str {
+    if comm == world() {
+        "world"
+    } else {
+        "other"
+    }
+}
+
+/// The size in bytes of `count` elements of `datatype`.
+pub fn bytes_of(count: c_int, datatype: ffi::MPI_Datatype) -> u64 {
+    let mut size: c_int = 0;
+    // SAFETY: PMPI_Type_size writes an int.
+    unsafe { ffi::PMPI_Type_size(datatype, &mut size) };
+    u64::try_from(count).unwrap_or(0) * u64::try_from(size).unwrap_or(0)
+}
+
+/// The size in bytes of a received message, from its status.
+pub fn received_bytes(status: &ffi::MPI_Status, datatype: ffi::MPI_Datatype) -> u64 {
+    let mut count: c_int = 0;
+    // SAFETY: PMPI_Get_count reads the status and writes an int.
+    unsafe { ffi::PMPI_Get_count(status, datatype, &mut count) };
+    bytes_of(count.max(0), datatype)
+}
+
+fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len() - 1) };
+    if rc != 0 {
+        return "unknown-host".into();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+const HOST_BYTES: usize = 64;
+
+/// Right after `MPI_Init`: read the environment, and if asked to trace or
+/// watch, set up the layer's communicator, learn every rank's host, and (to
+/// trace) measure the clocks. Collective: every rank of the job calls it.
+pub fn start() {
+    let trace = std::env::var_os("MPI_WATCH_TRACE").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let limit = match std::env::var("MPI_WATCH_SECS") {
+        Ok(text) => match text.parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs.is_finite() => Some(Duration::from_secs_f64(secs)),
+            _ => {
+                crate::watch::say(&format!(
+                    "MPI_WATCH_SECS='{text}' is not a positive number of seconds; not watching"
+                ));
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    if trace.is_none() && limit.is_none() {
+        return;
+    }
+    // SAFETY: collective MPI calls on the world, right after it was made;
+    // every buffer is sized for what MPI writes into it.
+    unsafe {
+        let mut comm = std::mem::zeroed();
+        ffi::PMPI_Comm_dup(world(), &mut comm);
+        let (mut rank, mut size) = (0, 0);
+        ffi::PMPI_Comm_rank(comm, &mut rank);
+        ffi::PMPI_Comm_size(comm, &mut size);
+        let mut mine = [0u8; HOST_BYTES];
+        let name = host_name();
+        let n = name.len().min(HOST_BYTES - 1);
+        mine[..n].copy_from_slice(&name.as_bytes()[..n]);
+        let mut all = vec![0u8; HOST_BYTES * size as usize];
+        ffi::PMPI_Allgather(
+            mine.as_ptr() as *const c_void,
+            HOST_BYTES as c_int,
+            ffi::RSMPI_UINT8_T,
+            all.as_mut_ptr() as *mut c_void,
+            HOST_BYTES as c_int,
+            ffi::RSMPI_UINT8_T,
+            comm,
+        );
+        let hosts: Vec<String> = all
+            .chunks(HOST_BYTES)
+            .map(|c| String::from_utf8_lossy(&c[..c.iter().position(|&b| b == 0).unwrap_or(HOST_BYTES)]).into_owned())
+            .collect();
+        let (offset_ns, t0_ns, offsets_ns) =
+            if trace.is_some() { sync_clocks(comm, rank, &hosts) } else { (0, now_ns(), Vec::new()) };
+        let capacity = if trace.is_some() { 1 << 16 } else { 0 };
+        *state() = Some(Layer {
+            comm: Handle(comm),
+            rank,
+            hosts,
+            trace,
+            limit,
+            offset_ns,
+            t0_ns,
+            offsets_ns,
+            events: Vec::with_capacity(capacity),
+            requests: HashMap::new(),
+            probes: HashMap::new(),
+            sent: BTreeMap::new(),
+        });
+    }
+    WATCHING.store(limit.is_some(), Ordering::Relaxed);
+    ACTIVE.store(true, Ordering::Relaxed);
+}
+
+/// Measure every host's clock against rank 0's. Ranks on rank 0's host share
+/// its clock (offset 0). For each other host, rank 0 asks the lowest rank
+/// there for its time a few times, and keeps the answer with the shortest
+/// round trip, taken as read half-way through; every rank of that host gets
+/// that offset. Returns this rank's offset, rank 0's time at the end (the
+/// trace's zero), and, on rank 0, every rank's offset.
+///
+/// SAFETY: collective over `comm`; call from every rank with the same hosts.
+unsafe fn sync_clocks(comm: ffi::MPI_Comm, rank: c_int, hosts: &[String]) -> (i64, i64, Vec<i64>) {
+    const ROUNDS: usize = 20;
+    let int64 = ffi::RSMPI_INT64_T;
+    let ignore = ffi::RSMPI_STATUS_IGNORE;
+    let size = hosts.len();
+    // The rank that answers for each host: the lowest one on it.
+    let partner = |r: usize| (0..size).find(|&p| hosts[p] == hosts[r]).unwrap_or(r) as c_int;
+    let mut offsets = vec![0i64; size];
+    let mut mine = 0i64;
+    if rank == 0 {
+        for peer in 1..size {
+            if hosts[peer] == hosts[0] {
+                continue;
+            }
+            let asked = partner(peer);
+            if asked as usize != peer {
+                offsets[peer] = offsets[asked as usize];
+            } else {
+                let mut best = (i64::MAX, 0i64);
+                for _ in 0..ROUNDS {
+                    let t1 = now_ns();
+                    ffi::PMPI_Send(&t1 as *const i64 as *const c_void, 1, int64, asked, TAG_SYNC, comm);
+                    let mut theirs = 0i64;
+                    ffi::PMPI_Recv(&mut theirs as *mut i64 as *mut c_void, 1, int64, asked, TAG_SYNC, comm, ignore);
+                    let t2 = now_ns();
+                    if t2 - t1 < best.0 {
+                        best = (t2 - t1, theirs - (t1 + (t2 - t1) / 2));
+                    }
+                }
+                offsets[peer] = best.1;
+            }
+            ffi::PMPI_Send(&offsets[peer] as *const i64 as *const c_void, 1, int64, peer as c_int, TAG_SYNC, comm);
+        }
+    } else if hosts[rank as usize] != hosts[0] {
+        if partner(rank as usize) == rank {
+            for _ in 0..ROUNDS {
+                let mut asked = 0i64;
+                ffi::PMPI_Recv(&mut asked as *mut i64 as *mut c_void, 1, int64, 0, TAG_SYNC, comm, ignore);
+                let t = now_ns();
+                ffi::PMPI_Send(&t as *const i64 as *const c_void, 1, int64, 0, TAG_SYNC, comm);
+            }
+        }
+        ffi::PMPI_Recv(&mut mine as *mut i64 as *mut c_void, 1, int64, 0, TAG_SYNC, comm, ignore);
+    }
+    let mut t0 = now_ns();
+    ffi::PMPI_Bcast(&mut t0 as *mut i64 as *mut c_void, 1, int64, 0, comm);
+    (mine, t0, offsets)
+}
+
+impl Layer {
+    fn us(&self, ns: i64) -> f64 {
+        (ns - self.offset_ns - self.t0_ns) as f64 / 1e3
+    }
+
+    /// Note one side of a message, if tracing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        op: Op,
+        call: &'static str,
+        comm: ffi::MPI_Comm,
+        peer: i32,
+        tag: c_int,
+        bytes: u64,
+        start_ns: i64,
+        end_ns: i64,
+    ) {
+        if self.trace.is_none() || peer < 0 {
+            return;
+        }
+        self.events.push(Noted { op, call, comm: comm_label(comm), peer, tag, bytes, start_ns, end_ns });
+    }
+
+    /// The noted events as trace events, on rank 0's clock.
+    fn events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+            .into_iter()
+            .map(|n| Event {
+                rank: self.rank,
+                op: n.op,
+                call: n.call.to_owned(),
+                peer: n.peer,
+                tag: n.tag,
+                comm: n.comm.to_owned(),
+                bytes: n.bytes,
+                start_us: self.us(n.start_ns),
+                end_us: self.us(n.end_ns),
+            })
+            .collect()
+    }
+
+    /// Count a send, for the watch's report of what this rank sent.
+    pub fn count_send(&mut self, peer: i32, tag: c_int) {
+        if self.limit.is_some() && peer >= 0 {
+            *self.sent.entry((peer, tag)).or_insert(0) += 1;
+        }
+    }
+}
+
+/// The end of a traced run: every rank sends its events to rank 0, which
+/// writes the trace file. Collective over the layer's communicator.
+pub fn write_trace() {
+    let Some((comm, rank, file, encoded, hosts, offsets)) = with(|l| {
+        let file = l.trace.clone()?;
+        let mut mine = Trace { ranks: Vec::new(), events: l.events() }.encode();
+        // Never an empty buffer: its dangling address can equal MPI_IN_PLACE.
+        mine.push(b'\n');
+        Some((l.comm.0, l.rank, file, mine, l.hosts.clone(), l.offsets_ns.clone()))
+    })
+    .flatten() else {
+        return;
+    };
+    let size = hosts.len();
+    let mut lengths = vec![0 as c_int; size];
+    let length = c_int::try_from(encoded.len()).unwrap_or(c_int::MAX);
+    // SAFETY: collective calls over the layer's communicator; the receive
+    // buffers on rank 0 are sized from the gathered lengths.
+    let gathered = unsafe {
+        ffi::PMPI_Gather(
+            &length as *const c_int as *const c_void,
+            1,
+            ffi::RSMPI_INT32_T,
+            lengths.as_mut_ptr() as *mut c_void,
+            1,
+            ffi::RSMPI_INT32_T,
+            0,
+            comm,
+        );
+        let mut displacements = vec![0 as c_int; size];
+        for r in 1..size {
+            displacements[r] = displacements[r - 1] + lengths[r - 1];
+        }
+        let total = if rank == 0 { lengths.iter().map(|&l| l as usize).sum() } else { 0 };
+        let mut all = vec![0u8; total.max(1)];
+        ffi::PMPI_Gatherv(
+            encoded.as_ptr() as *const c_void,
+            length,
+            ffi::RSMPI_UINT8_T,
+            all.as_mut_ptr() as *mut c_void,
+            lengths.as_ptr(),
+            displacements.as_ptr(),
+            ffi::RSMPI_UINT8_T,
+            0,
+            comm,
+        );
+        all.truncate(total);
+        all
+    };
+    if rank != 0 {
+        return;
+    }
+    let mut trace = match Trace::decode(&gathered) {
+        Ok(trace) => trace,
+        Err(error) => {
+            crate::watch::say(&format!("the ranks' traces do not read back ({error}); {} not written", file.display()));
+            return;
+        }
+    };
+    trace.ranks = hosts
+        .iter()
+        .enumerate()
+        .map(|(r, host)| RankInfo {
+            rank: r as i32,
+            host: host.clone(),
+            clock_offset_us: offsets.get(r).copied().unwrap_or(0) as f64 / 1e3,
+        })
+        .collect();
+    trace.sort();
+    let messages = trace.events.iter().filter(|e| e.op == Op::Send).count();
+    match trace.write(&file) {
+        Ok(()) => crate::watch::say(&format!(
+            "trace of {messages} message(s) from {size} rank(s) written to {}",
+            file.display()
+        )),
+        Err(error) => crate::watch::say(&format!("cannot write the trace to {}: {error}", file.display())),
+    }
+}
+
+/// After `MPI_Finalize`'s own work is done: drop the layer's communicator.
+pub fn stop() {
+    if let Some(layer) = state().take() {
+        let mut comm = layer.comm.0;
+        // SAFETY: the layer's own communicator, freed once, while MPI is up.
+        unsafe { ffi::PMPI_Comm_free(&mut comm) };
+    }
+    ACTIVE.store(false, Ordering::Relaxed);
+    WATCHING.store(false, Ordering::Relaxed);
+}
