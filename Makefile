@@ -23,6 +23,8 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 # a recipe runs, so after install-deps has installed it).
 export MPICC = $(shell command -v mpicc.$(MPI) 2>/dev/null || echo mpicc)
 RELEASE := $(TARGET_DIR)/release
+# Where the tests that need root note whether they ran (tests/support).
+ROOT_TESTS := $(TARGET_DIR)/debug/root-tests.txt
 SCRIPTS := $(shell find scripts -type f ! -name '*.c' ! -name '*.py' | sort) .ci/run
 # cluster-demo: a hostfile of real hosts (default: the virtual cluster), and
 # the network their MPI traffic should use.
@@ -79,7 +81,7 @@ cluster-down: ## Take the virtual cluster down (if you brought it up by hand)
 	scripts/virtual-cluster down
 
 slurm-submit: ## Submit p2p to your Slurm cluster (sbatch), wait, print its output
-	$(CARGO) build --release -p mpi-demos
+	$(CARGO) build --release -p mpi-demos -p mpi-watch-preload
 	@mkdir -p target/slurm
 	P2P=$(abspath $(RELEASE)/p2p) scripts/slurm/submit scripts/slurm/p2p.sbatch --output=$(CURDIR)/target/slurm/p2p-%j.out
 
@@ -99,7 +101,10 @@ test: deps ## Run every test (installs what is missing first)
 	else echo "not root: the virtual-cluster and Slurm tests will say they are skipped"; fi
 	scripts/mpi4py-env >/dev/null
 	$(CARGO) build --workspace
+	@rm -f $(ROOT_TESTS)
 	$(CARGO) test --workspace
+	@echo "tests that need root (virtual cluster, Slurm, services): $$(grep -c '^ran ' $(ROOT_TESTS) || true) ran, $$(grep -c '^skipped ' $(ROOT_TESTS) || true) skipped"
+	@grep '^skipped ' $(ROOT_TESTS) | sed 's/^/  /' || true
 	shellcheck $(SCRIPTS)
 
 lint: clippy ## Lint the Rust code and the shell scripts

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use local_procs::supervise::{Outcome, Supervised};
 
 static ONE_CLUSTER_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -93,15 +95,19 @@ impl Drop for Turn {
 /// Skip (with the reason on stderr) unless root, with no cluster up.
 fn can_run(test: &str) -> Option<Turn> {
     if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("skipped {test}: the virtual cluster needs root (network namespaces); CI runs it as root");
+        support::skip(test, "the virtual cluster needs root (network namespaces); CI runs it as root");
         return None;
     }
     let turn = ONE_CLUSTER_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let traces = cluster_traces();
     if !traces.is_empty() {
-        eprintln!("skipped {test}: a virtual cluster is already up ({traces:?}); 'scripts/virtual-cluster down' first");
+        support::skip(
+            test,
+            &format!("a virtual cluster is already up ({traces:?}); 'scripts/virtual-cluster down' first"),
+        );
         return None;
     }
+    support::ran(test);
     Some(Turn(turn))
 }
 
@@ -119,7 +125,9 @@ fn hosts_of_ranks(run: &Outcome) -> Vec<String> {
 #[test]
 fn cluster_demo_spans_three_hosts_and_cleans_up() {
     let Some(_turn) = can_run("cluster_demo_spans_three_hosts_and_cleans_up") else { return };
-    let run = script("cluster-demo", &[], Duration::from_secs(120));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p2p.jsonl");
+    let run = script("cluster-demo", &["--trace", file.to_str().unwrap()], Duration::from_secs(120));
     assert!(run.clean_success(), "{}", run.describe());
     assert!(run.stdout.contains("rank 4 received 10000000 from rank 0"), "{}", run.describe());
     assert!(run.stdout.contains("rank 8 received \"hello\" from rank 1"), "{}", run.describe());
@@ -138,6 +146,20 @@ fn cluster_demo_spans_three_hosts_and_cleans_up() {
     };
     assert!(run.stderr.contains(network_flag), "{}", run.describe());
     assert_nothing_left();
+
+    // The trace saw both messages cross hosts, on one time base: each
+    // receive ends after its send began, whatever the hosts' clocks.
+    let trace = mpi_watch::trace::Trace::decode(&std::fs::read(&file).unwrap()).unwrap();
+    let traced_hosts: Vec<&str> = trace.ranks.iter().map(|r| r.host.as_str()).collect();
+    assert_eq!(traced_hosts, hosts.iter().map(String::as_str).collect::<Vec<_>>());
+    let (messages, unmatched) = mpi_watch::sequence::pair(&trace.events);
+    assert!(unmatched.is_empty(), "{unmatched:?}");
+    let mut arrows: Vec<(i32, i32)> = messages.iter().map(|m| (m.send.rank, m.recv.rank)).collect();
+    arrows.sort();
+    assert_eq!(arrows, [(0, 4), (1, 8)]);
+    for m in &messages {
+        assert!(m.recv.end_us >= m.send.start_us, "a message arrived before it was sent: {m:?}");
+    }
 }
 
 #[test]
@@ -234,6 +256,32 @@ fn a_host_cut_off_mid_run_fails_the_job_in_bounded_time() {
 }
 
 #[test]
+fn the_hosts_are_unreachable_from_outside_and_mpirun_there_says_how_to_run() {
+    let Some(_turn) = can_run("the_hosts_are_unreachable_from_outside_and_mpirun_there_says_how_to_run") else {
+        return;
+    };
+    assert!(cluster(&["up"]).clean_success());
+    // From this machine's own namespace a packet to a host has no route at
+    // all: it can never take the default route out of the machine.
+    let route =
+        Supervised::new("ip").args(["route", "get", "198.18.0.11"]).time_limit(Duration::from_secs(5)).run().unwrap();
+    assert!(!route.status.success(), "198.18.0.11 is routed from outside the cluster: {}", route.describe());
+    let run = Supervised::new(workspace().join("scripts/mpirun"))
+        .args(["--hostfile", "hostfiles/virtual", "-np", "2", env!("CARGO_BIN_EXE_p2p")])
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(5))
+        .run()
+        .unwrap();
+    assert!(!run.timed_out, "{}", run.describe());
+    assert_eq!(run.code(), 2, "{}", run.describe());
+    assert!(run.stderr.contains("reachable only from its head node: run 'make cluster-demo'"), "{}", run.describe());
+    assert!(run.leftovers.is_empty(), "{}", run.describe());
+    assert!(cluster(&["down"]).clean_success());
+    assert_eq!(command("ip", &["route", "show", "198.18.0.0/24"]), "", "down left the route");
+    assert_nothing_left();
+}
+
+#[test]
 fn cluster_demo_refuses_a_bad_hostfile() {
     let dir = tempfile::tempdir().unwrap();
     let hosts = dir.path().join("hosts");
@@ -241,4 +289,43 @@ fn cluster_demo_refuses_a_bad_hostfile() {
     let run = script("cluster-demo", &["--hostfile", hosts.to_str().unwrap()], Duration::from_secs(30));
     assert_eq!(run.code(), 2, "{}", run.describe());
     assert!(run.stderr.contains(":2: 'slots=three'"), "{}", run.describe());
+}
+
+#[test]
+fn ctrl_c_halfway_through_up_leaves_nothing_behind() {
+    let Some(_turn) = can_run("ctrl_c_halfway_through_up_leaves_nothing_behind") else { return };
+    let run = Supervised::new(workspace().join("scripts/virtual-cluster"))
+        .args(["up"])
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(60))
+        .run_with(|running| {
+            // Once the first namespace exists, press Ctrl-C: SIGINT to the
+            // whole process group, as a terminal sends it.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while cluster_traces().is_empty() {
+                assert!(Instant::now() < deadline, "up made no namespace");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            nix::sys::signal::killpg(running.pid(), nix::sys::signal::Signal::SIGINT).unwrap();
+        })
+        .unwrap();
+    assert!(!run.timed_out, "{}", run.describe());
+    assert_ne!(run.code(), 0, "{}", run.describe());
+    assert!(run.leftovers.is_empty(), "{}", run.describe());
+    assert_nothing_left();
+    assert_eq!(command("ip", &["route", "show", "198.18.0.0/24"]), "", "the route is left");
+}
+
+#[test]
+fn two_demos_at_once_both_run_and_leave_nothing_behind() {
+    let Some(_turn) = can_run("two_demos_at_once_both_run_and_leave_nothing_behind") else { return };
+    let first = std::thread::spawn(|| script("cluster-demo", &[], Duration::from_secs(240)));
+    let second = script("cluster-demo", &[], Duration::from_secs(240));
+    let first = first.join().unwrap();
+    for run in [&first, &second] {
+        assert!(run.clean_success(), "{}", run.describe());
+        assert!(run.stdout.contains("rank 4 received 10000000 from rank 0"), "{}", run.describe());
+        assert!(run.stdout.contains("rank 8 received \"hello\" from rank 1"), "{}", run.describe());
+    }
+    assert_nothing_left();
 }

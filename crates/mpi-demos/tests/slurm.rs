@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+mod support;
+
 use local_procs::supervise::{Outcome, Supervised};
 
 static ONE_SLURM_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -80,14 +82,15 @@ impl Drop for Turn {
 
 fn can_run(test: &str) -> Option<Turn> {
     if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("skipped {test}: the local Slurm needs root (slurmd, munged, namespaces); CI runs it as root");
+        support::skip(test, "the local Slurm needs root (slurmd, munged, namespaces); CI runs it as root");
         return None;
     }
     let turn = ONE_SLURM_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     if workspace().join(".state/slurm").exists() || workspace().join(".state/virtual-cluster").exists() {
-        eprintln!("skipped {test}: a local Slurm or virtual cluster is already up; take it down first");
+        support::skip(test, "a local Slurm or virtual cluster is already up; take it down first");
         return None;
     }
+    support::ran(test);
     Some(Turn(turn))
 }
 
@@ -165,4 +168,20 @@ fn three_nodes_spread_nine_ranks() {
     assert!(down.clean_success(), "{}", down.describe());
     assert_eq!(daemons_left(), Vec::<String>::new());
     assert!(!workspace().join(".state/virtual-cluster").exists(), "down leaves the virtual cluster it brought up");
+}
+
+#[test]
+fn submitting_without_a_slurm_says_so_in_one_line_and_how_to_try_it() {
+    let run = Supervised::new(workspace().join("scripts/slurm/submit"))
+        .args([workspace().join("scripts/slurm/p2p.sbatch")])
+        .env_remove("SLURM_CONF")
+        .env("SLURM_LOCAL_STATE", "/nonexistent/slurm-state")
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(30))
+        .run()
+        .unwrap();
+    assert_eq!(run.code(), 2, "{}", run.describe());
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.describe());
+    assert!(run.stderr.contains("'make slurm-demo'"), "{}", run.describe());
+    assert!(!run.stderr.contains("resolve_ctls_from_dns_srv"), "{}", run.describe());
 }

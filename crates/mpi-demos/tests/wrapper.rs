@@ -156,3 +156,79 @@ fn an_unknown_mpi_is_refused() {
     assert_eq!(out.code(), 2, "{}", out.describe());
     assert!(out.stderr.contains("MPI='lam' is not known"), "{}", out.describe());
 }
+
+#[test]
+fn everything_after_the_wrappers_options_goes_to_the_launcher_untouched() {
+    // Options with values, of Open MPI's mpirun and of MPICH's Hydra, as a
+    // learner types them: the wrapper guesses at none of them.
+    let cases: [&[&str]; 2] =
+        [&["--timeout", "10", "--map-by", "node", "-x", "FOO=1"], &["-genv", "FOO", "bar", "-ppn", "1"]];
+    for extra in cases {
+        let mut args = vec!["--dry-run", "-np", "2"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["/bin/echo", "-n", "x"]);
+        let out = run(&args);
+        assert_eq!(out.code(), 0, "{}", out.describe());
+        let command = out.stderr.lines().find(|l| l.starts_with("+ ")).expect("the command is printed");
+        let tail = format!("-np 2 {} /bin/echo -n x", extra.join(" "));
+        assert!(command.ends_with(&tail), "{command}");
+    }
+    // An option without its value is the launcher's to report, not a crash.
+    let out = run(&["--dry-run", "-np", "2", "-H"]);
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    assert!(out.stderr.contains("-np 2 -H\n"), "{}", out.describe());
+    // A missing program given first is still the wrapper's to refuse.
+    let out = run(&["-np", "2", "--", "target/release/no-such-lesson"]);
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    assert!(out.stderr.contains("does not exist"), "{}", out.describe());
+}
+
+/// A PATH folder with the basic tools the scripts use, and no package manager.
+fn bare_path(dir: &tempfile::TempDir) -> PathBuf {
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in
+        ["bash", "env", "cat", "grep", "sed", "id", "ldconfig", "basename", "dirname", "head", "paste", "sort", "tr"]
+    {
+        for folder in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
+            let path = std::path::Path::new(folder).join(tool);
+            if path.exists() {
+                std::os::unix::fs::symlink(&path, bin.join(tool)).unwrap();
+                break;
+            }
+        }
+    }
+    bin
+}
+
+#[test]
+fn install_deps_uses_tools_from_anywhere_and_names_packages_for_every_system() {
+    // A login node: no apt-get, no dpkg; the MPI and libclang from a module.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bare_path(&dir);
+    let (wrapper, launcher) = if mpich() {
+        ("/usr/bin/mpicc.mpich", "/usr/bin/mpiexec.hydra")
+    } else {
+        ("/usr/bin/mpicc.openmpi", "/usr/bin/mpirun.openmpi")
+    };
+    std::os::unix::fs::symlink(wrapper, bin.join("mpicc")).unwrap();
+    std::os::unix::fs::symlink(launcher, bin.join("mpirun")).unwrap();
+    let install = || {
+        Supervised::new(workspace().join("scripts/install-deps"))
+            .args(["build"])
+            .env("PATH", &bin)
+            .time_limit(Duration::from_secs(30))
+            .run()
+            .unwrap()
+    };
+    let out = install();
+    assert!(out.clean_success(), "{}", out.describe());
+    assert!(out.stdout.contains("all present (build)"), "{}", out.describe());
+
+    std::fs::remove_file(bin.join("mpicc")).unwrap();
+    let out = install();
+    assert_eq!(out.code(), 1, "{}", out.describe());
+    for manager in ["apt:", "dnf:", "zypper:", "pacman:", "brew:", "module load"] {
+        assert!(out.stderr.contains(manager), "{manager}: {}", out.describe());
+    }
+}

@@ -168,7 +168,7 @@ pub fn comm_label(comm: ffi::MPI_Comm) -> &'static str {
 }
 
 /// The size in bytes of `count` elements of `datatype`.
-pub fn bytes_of(count: c_int, datatype: ffi::MPI_Datatype) -> u64 {
+pub fn bytes_of(count: i64, datatype: ffi::MPI_Datatype) -> u64 {
     let mut size: c_int = 0;
     // SAFETY: PMPI_Type_size writes an int.
     unsafe { ffi::PMPI_Type_size(datatype, &mut size) };
@@ -180,7 +180,7 @@ pub fn received_bytes(status: &ffi::MPI_Status, datatype: ffi::MPI_Datatype) -> 
     let mut count: c_int = 0;
     // SAFETY: PMPI_Get_count reads the status and writes an int.
     unsafe { ffi::PMPI_Get_count(status, datatype, &mut count) };
-    bytes_of(count.max(0), datatype)
+    bytes_of(i64::from(count.max(0)), datatype)
 }
 
 fn host_name() -> String {

@@ -19,8 +19,10 @@
 //! `Bsend`, `Isend`, `Issend`, `Irsend`, `Ibsend`); `MPI_Recv`, `MPI_Irecv`;
 //! `MPI_Sendrecv` and `MPI_Sendrecv_replace`; `MPI_Probe`, `MPI_Iprobe`,
 //! `MPI_Mprobe`, `MPI_Improbe`, `MPI_Mrecv`, `MPI_Imrecv`; the `MPI_Wait` and
-//! `MPI_Test` families; `MPI_Barrier`. Not seen: other collectives, one-sided
-//! communication, persistent requests, the Fortran bindings.
+//! `MPI_Test` families; `MPI_Barrier`; and, with an MPI 4 library, the
+//! large-count twins (`MPI_Send_c`, ...) that mpi4py calls there. Not seen:
+//! other collectives, one-sided communication, persistent requests, the
+//! Fortran bindings.
 
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
@@ -30,15 +32,13 @@ mod watch;
 use std::os::raw::{c_char, c_int, c_void};
 
 use mpi_sys as ffi;
+#[cfg(mpi_large_count)]
+use mpi_sys::MPI_Count;
 use mpi_sys::{MPI_Comm, MPI_Datatype, MPI_Message, MPI_Request, MPI_Status};
 use mpi_watch::diagnosis::{Peer, Wait};
 use mpi_watch::trace::Op;
 
 use layer::{active, now_ns, watching, Handle, Pending};
-
-type BlockingSend = unsafe extern "C" fn(*const c_void, c_int, MPI_Datatype, c_int, c_int, MPI_Comm) -> c_int;
-type ImmediateSend =
-    unsafe extern "C" fn(*const c_void, c_int, MPI_Datatype, c_int, c_int, MPI_Comm, *mut MPI_Request) -> c_int;
 
 // ---- start and end ---------------------------------------------------------
 
@@ -82,22 +82,24 @@ pub unsafe extern "C" fn MPI_Finalize() -> c_int {
 
 // ---- sends -----------------------------------------------------------------
 
-/// A blocking send of any mode. Under the watch, its non-blocking twin and
-/// a test loop (a buffered send never waits for the receiver, so it stays).
+/// Starts a non-blocking operation, given where to put its request.
+type Post<'a> = &'a mut dyn FnMut(*mut MPI_Request) -> c_int;
+
+/// A blocking send of any mode, `count` elements of `datatype`. Under the
+/// watch, its non-blocking twin and a test loop (a buffered send never waits
+/// for the receiver, so it stays as it is).
 #[allow(clippy::too_many_arguments)]
 unsafe fn send(
     call: &'static str,
-    blocking: BlockingSend,
-    immediate: Option<ImmediateSend>,
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
     dest: c_int,
     tag: c_int,
     comm: MPI_Comm,
+    bytes: u64,
+    blocking: impl FnOnce() -> c_int,
+    immediate: Option<Post>,
 ) -> c_int {
     if !active() || dest == layer::proc_null() {
-        return blocking(buf, count, datatype, dest, tag, comm);
+        return blocking();
     }
     let peer = layer::world_rank(comm, dest);
     layer::with(|l| l.count_send(peer, tag));
@@ -106,17 +108,17 @@ unsafe fn send(
         Some(immediate) => {
             watch::service();
             let mut request = std::mem::zeroed();
-            let rc = immediate(buf, count, datatype, dest, tag, comm, &mut request);
+            let rc = immediate(&mut request);
             if rc != 0 {
                 return rc;
             }
             let waits = vec![Wait { call: call.into(), peer: Peer::Rank(peer), tag: Some(tag) }];
             watch::block_on(waits, || test(&mut request, ffi::RSMPI_STATUS_IGNORE))
         }
-        None => blocking(buf, count, datatype, dest, tag, comm),
+        None => blocking(),
     };
     let end = now_ns();
-    layer::with(|l| l.record(Op::Send, call, comm, peer, tag, layer::bytes_of(count, datatype), start, end));
+    layer::with(|l| l.record(Op::Send, call, comm, peer, tag, bytes, start, end));
     rc
 }
 
@@ -128,78 +130,64 @@ unsafe fn test(request: *mut MPI_Request, status: *mut MPI_Status) -> Result<boo
     }
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Send(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-) -> c_int {
-    send("MPI_Send", ffi::PMPI_Send, Some(ffi::PMPI_Isend), buf, count, datatype, dest, tag, comm)
+/// The blocking sends, with an `int` count and (MPI 4) an `MPI_Count`.
+macro_rules! blocking_sends {
+    ($($name:ident => $real:ident, $immediate:expr, $count:ty;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            buf: *const c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            dest: c_int,
+            tag: c_int,
+            comm: MPI_Comm,
+        ) -> c_int {
+            let bytes = layer::bytes_of(i64::from(count), datatype);
+            let immediate: Option<unsafe extern "C" fn(*const c_void, $count, MPI_Datatype, c_int, c_int, MPI_Comm, *mut MPI_Request) -> c_int> = $immediate;
+            let mut post = immediate.map(|f| move |request: *mut MPI_Request| f(buf, count, datatype, dest, tag, comm, request));
+            let post = post.as_mut().map(|f| f as Post);
+            send(stringify!($name), dest, tag, comm, bytes, || ffi::$real(buf, count, datatype, dest, tag, comm), post)
+        }
+    )*};
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Ssend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-) -> c_int {
-    send("MPI_Ssend", ffi::PMPI_Ssend, Some(ffi::PMPI_Issend), buf, count, datatype, dest, tag, comm)
+blocking_sends! {
+    MPI_Send => PMPI_Send, Some(ffi::PMPI_Isend), c_int;
+    MPI_Ssend => PMPI_Ssend, Some(ffi::PMPI_Issend), c_int;
+    MPI_Rsend => PMPI_Rsend, Some(ffi::PMPI_Irsend), c_int;
+    MPI_Bsend => PMPI_Bsend, None, c_int;
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Rsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-) -> c_int {
-    send("MPI_Rsend", ffi::PMPI_Rsend, Some(ffi::PMPI_Irsend), buf, count, datatype, dest, tag, comm)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Bsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-) -> c_int {
-    send("MPI_Bsend", ffi::PMPI_Bsend, None, buf, count, datatype, dest, tag, comm)
+#[cfg(mpi_large_count)]
+blocking_sends! {
+    MPI_Send_c => PMPI_Send_c, Some(ffi::PMPI_Isend_c), MPI_Count;
+    MPI_Ssend_c => PMPI_Ssend_c, Some(ffi::PMPI_Issend_c), MPI_Count;
+    MPI_Rsend_c => PMPI_Rsend_c, Some(ffi::PMPI_Irsend_c), MPI_Count;
+    MPI_Bsend_c => PMPI_Bsend_c, None, MPI_Count;
 }
 
 /// A non-blocking send of any mode: noted now, recorded when it completes.
 #[allow(clippy::too_many_arguments)]
 unsafe fn isend(
     call: &'static str,
-    immediate: ImmediateSend,
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
     dest: c_int,
     tag: c_int,
     comm: MPI_Comm,
+    datatype: MPI_Datatype,
+    bytes: u64,
     request: *mut MPI_Request,
+    post: impl FnOnce() -> c_int,
 ) -> c_int {
     if !active() || dest == layer::proc_null() {
-        return immediate(buf, count, datatype, dest, tag, comm, request);
+        return post();
     }
     if watching() {
         watch::service();
     }
     let start = now_ns();
-    let rc = immediate(buf, count, datatype, dest, tag, comm, request);
+    let rc = post();
     if rc == 0 {
         let peer = layer::world_rank(comm, dest);
-        let bytes = layer::bytes_of(count, datatype);
         let pending = Pending {
             op: Op::Send,
             call,
@@ -218,62 +206,52 @@ unsafe fn isend(
     rc
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Isend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-    request: *mut MPI_Request,
-) -> c_int {
-    isend("MPI_Isend", ffi::PMPI_Isend, buf, count, datatype, dest, tag, comm, request)
+/// The non-blocking sends, with an `int` count and (MPI 4) an `MPI_Count`.
+macro_rules! immediate_sends {
+    ($($name:ident => $real:ident, $count:ty;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            buf: *const c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            dest: c_int,
+            tag: c_int,
+            comm: MPI_Comm,
+            request: *mut MPI_Request,
+        ) -> c_int {
+            let bytes = layer::bytes_of(i64::from(count), datatype);
+            isend(stringify!($name), dest, tag, comm, datatype, bytes, request, || {
+                ffi::$real(buf, count, datatype, dest, tag, comm, request)
+            })
+        }
+    )*};
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Issend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-    request: *mut MPI_Request,
-) -> c_int {
-    isend("MPI_Issend", ffi::PMPI_Issend, buf, count, datatype, dest, tag, comm, request)
+immediate_sends! {
+    MPI_Isend => PMPI_Isend, c_int;
+    MPI_Issend => PMPI_Issend, c_int;
+    MPI_Irsend => PMPI_Irsend, c_int;
+    MPI_Ibsend => PMPI_Ibsend, c_int;
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Irsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-    request: *mut MPI_Request,
-) -> c_int {
-    isend("MPI_Irsend", ffi::PMPI_Irsend, buf, count, datatype, dest, tag, comm, request)
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Ibsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: MPI_Comm,
-    request: *mut MPI_Request,
-) -> c_int {
-    isend("MPI_Ibsend", ffi::PMPI_Ibsend, buf, count, datatype, dest, tag, comm, request)
+#[cfg(mpi_large_count)]
+immediate_sends! {
+    MPI_Isend_c => PMPI_Isend_c, MPI_Count;
+    MPI_Issend_c => PMPI_Issend_c, MPI_Count;
+    MPI_Irsend_c => PMPI_Irsend_c, MPI_Count;
+    MPI_Ibsend_c => PMPI_Ibsend_c, MPI_Count;
 }
 
 // ---- receives --------------------------------------------------------------
 
 /// Record a completed receive from its status.
-unsafe fn record_receive(call: &'static str, comm: MPI_Comm, datatype: MPI_Datatype, status: *const MPI_Status, start: i64) {
+unsafe fn record_receive(
+    call: &'static str,
+    comm: MPI_Comm,
+    datatype: MPI_Datatype,
+    status: *const MPI_Status,
+    start: i64,
+) {
     let end = now_ns();
     let status = &*status;
     let peer = layer::world_rank(comm, status.MPI_SOURCE);
@@ -291,18 +269,20 @@ fn status_or(status: *mut MPI_Status, ours: &mut MPI_Status) -> *mut MPI_Status 
     }
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Recv(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
+/// A blocking receive; under the watch, its non-blocking twin tested in a loop.
+#[allow(clippy::too_many_arguments)]
+unsafe fn recv(
+    call: &'static str,
     source: c_int,
     tag: c_int,
     comm: MPI_Comm,
+    datatype: MPI_Datatype,
     status: *mut MPI_Status,
+    blocking: impl FnOnce(*mut MPI_Status) -> c_int,
+    immediate: impl FnOnce(*mut MPI_Request) -> c_int,
 ) -> c_int {
     if !active() || source == layer::proc_null() {
-        return ffi::PMPI_Recv(buf, count, datatype, source, tag, comm, status);
+        return blocking(status);
     }
     let mut ours = std::mem::zeroed();
     let status = status_or(status, &mut ours);
@@ -310,43 +290,44 @@ pub unsafe extern "C" fn MPI_Recv(
     let rc = if watching() {
         watch::service();
         let mut request = std::mem::zeroed();
-        let rc = ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, &mut request);
+        let rc = immediate(&mut request);
         if rc != 0 {
             return rc;
         }
-        watch::block_on(vec![watch::wait_for("MPI_Recv", comm, source, tag)], || test(&mut request, status))
+        watch::block_on(vec![watch::wait_for(call, comm, source, tag)], || test(&mut request, status))
     } else {
-        ffi::PMPI_Recv(buf, count, datatype, source, tag, comm, status)
+        blocking(status)
     };
     if rc == 0 {
-        record_receive("MPI_Recv", comm, datatype, status, start);
+        record_receive(call, comm, datatype, status, start);
     }
     rc
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Irecv(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
+/// A non-blocking receive: noted now, recorded when it completes.
+#[allow(clippy::too_many_arguments)]
+unsafe fn irecv(
+    call: &'static str,
     source: c_int,
     tag: c_int,
     comm: MPI_Comm,
+    datatype: MPI_Datatype,
     request: *mut MPI_Request,
+    post: impl FnOnce() -> c_int,
 ) -> c_int {
     if !active() || source == layer::proc_null() {
-        return ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request);
+        return post();
     }
     if watching() {
         watch::service();
     }
     let start = now_ns();
-    let rc = ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request);
+    let rc = post();
     if rc == 0 {
         let peer = (source != layer::any_source()).then(|| layer::world_rank(comm, source));
         let pending = Pending {
             op: Op::Recv,
-            call: "MPI_Irecv",
+            call,
             peer,
             tag: (tag != layer::any_tag()).then_some(tag),
             comm: Handle(comm),
@@ -359,106 +340,191 @@ pub unsafe extern "C" fn MPI_Irecv(
     rc
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Sendrecv(
-    sendbuf: *const c_void,
-    sendcount: c_int,
-    sendtype: MPI_Datatype,
-    dest: c_int,
-    sendtag: c_int,
-    recvbuf: *mut c_void,
-    recvcount: c_int,
-    recvtype: MPI_Datatype,
-    source: c_int,
-    recvtag: c_int,
+/// The receives, with an `int` count and (MPI 4) an `MPI_Count`.
+macro_rules! receives {
+    ($($recv:ident => $real_recv:ident, $irecv:ident => $real_irecv:ident, $count:ty;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $recv(
+            buf: *mut c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            source: c_int,
+            tag: c_int,
+            comm: MPI_Comm,
+            status: *mut MPI_Status,
+        ) -> c_int {
+            recv(
+                stringify!($recv),
+                source,
+                tag,
+                comm,
+                datatype,
+                status,
+                |status| ffi::$real_recv(buf, count, datatype, source, tag, comm, status),
+                |request| ffi::$real_irecv(buf, count, datatype, source, tag, comm, request),
+            )
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $irecv(
+            buf: *mut c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            source: c_int,
+            tag: c_int,
+            comm: MPI_Comm,
+            request: *mut MPI_Request,
+        ) -> c_int {
+            irecv(stringify!($irecv), source, tag, comm, datatype, request, || {
+                ffi::$real_irecv(buf, count, datatype, source, tag, comm, request)
+            })
+        }
+    )*};
+}
+
+receives! {
+    MPI_Recv => PMPI_Recv, MPI_Irecv => PMPI_Irecv, c_int;
+}
+
+#[cfg(mpi_large_count)]
+receives! {
+    MPI_Recv_c => PMPI_Recv_c, MPI_Irecv_c => PMPI_Irecv_c, MPI_Count;
+}
+
+/// Send and receive in one call. Under the watch, both non-blocking and
+/// tested together (which is how MPI defines it).
+#[allow(clippy::too_many_arguments)]
+unsafe fn sendrecv(
+    call: &'static str,
+    (dest, sendtag, sendbytes): (c_int, c_int, u64),
+    (source, recvtag, recvtype): (c_int, c_int, MPI_Datatype),
     comm: MPI_Comm,
     status: *mut MPI_Status,
+    blocking: impl FnOnce(*mut MPI_Status) -> c_int,
+    immediate: Option<(Post, Post)>,
 ) -> c_int {
-    let real = |status: *mut MPI_Status| {
-        ffi::PMPI_Sendrecv(
-            sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source, recvtag, comm, status,
-        )
-    };
     if !active() {
-        return real(status);
+        return blocking(status);
     }
     let mut ours = std::mem::zeroed();
     let status = status_or(status, &mut ours);
     let to = layer::world_rank(comm, dest);
     layer::with(|l| l.count_send(to, sendtag));
     let start = now_ns();
-    let rc = if watching() {
-        watch::service();
-        let mut requests: [MPI_Request; 2] = std::mem::zeroed();
-        let rc = ffi::PMPI_Irecv(recvbuf, recvcount, recvtype, source, recvtag, comm, &mut requests[0]);
-        if rc != 0 {
-            return rc;
-        }
-        let rc = ffi::PMPI_Isend(sendbuf, sendcount, sendtype, dest, sendtag, comm, &mut requests[1]);
-        if rc != 0 {
-            return rc;
-        }
-        let waits = vec![
-            watch::wait_for("MPI_Sendrecv", comm, source, recvtag),
-            Wait { call: "MPI_Sendrecv".into(), peer: Peer::Rank(to), tag: Some(sendtag) },
-        ];
-        let mut statuses: [MPI_Status; 2] = std::mem::zeroed();
-        let rc = watch::block_on(waits, || {
-            let mut flag: c_int = 0;
-            match ffi::PMPI_Testall(2, requests.as_mut_ptr(), &mut flag, statuses.as_mut_ptr()) {
-                0 => Ok(flag != 0),
-                rc => Err(rc),
+    let rc = match immediate.filter(|_| watching()) {
+        Some((post_recv, post_send)) => {
+            watch::service();
+            let mut requests: [MPI_Request; 2] = std::mem::zeroed();
+            let rc = post_recv(&mut requests[0]);
+            if rc != 0 {
+                return rc;
             }
-        });
-        *status = statuses[0];
-        rc
-    } else {
-        real(status)
+            let rc = post_send(&mut requests[1]);
+            if rc != 0 {
+                return rc;
+            }
+            let waits = vec![
+                watch::wait_for(call, comm, source, recvtag),
+                Wait { call: call.into(), peer: Peer::Rank(to), tag: Some(sendtag) },
+            ];
+            let mut statuses: [MPI_Status; 2] = std::mem::zeroed();
+            let rc = watch::block_on(waits, || {
+                let mut flag: c_int = 0;
+                match ffi::PMPI_Testall(2, requests.as_mut_ptr(), &mut flag, statuses.as_mut_ptr()) {
+                    0 => Ok(flag != 0),
+                    rc => Err(rc),
+                }
+            });
+            *status = statuses[0];
+            rc
+        }
+        None => blocking(status),
     };
     if rc == 0 {
         if dest != layer::proc_null() {
-            let bytes = layer::bytes_of(sendcount, sendtype);
-            layer::with(|l| l.record(Op::Send, "MPI_Sendrecv", comm, to, sendtag, bytes, start, now_ns()));
+            layer::with(|l| l.record(Op::Send, call, comm, to, sendtag, sendbytes, start, now_ns()));
         }
         if source != layer::proc_null() {
-            record_receive("MPI_Sendrecv", comm, recvtype, status, start);
+            record_receive(call, comm, recvtype, status, start);
         }
     }
     rc
 }
 
-/// Traced, not watched: under the watch it blocks as it always does.
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Sendrecv_replace(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: MPI_Datatype,
-    dest: c_int,
-    sendtag: c_int,
-    source: c_int,
-    recvtag: c_int,
-    comm: MPI_Comm,
-    status: *mut MPI_Status,
-) -> c_int {
-    if !active() {
-        return ffi::PMPI_Sendrecv_replace(buf, count, datatype, dest, sendtag, source, recvtag, comm, status);
-    }
-    let mut ours = std::mem::zeroed();
-    let status = status_or(status, &mut ours);
-    let to = layer::world_rank(comm, dest);
-    layer::with(|l| l.count_send(to, sendtag));
-    let start = now_ns();
-    let rc = ffi::PMPI_Sendrecv_replace(buf, count, datatype, dest, sendtag, source, recvtag, comm, status);
-    if rc == 0 {
-        if dest != layer::proc_null() {
-            let bytes = layer::bytes_of(count, datatype);
-            layer::with(|l| l.record(Op::Send, "MPI_Sendrecv_replace", comm, to, sendtag, bytes, start, now_ns()));
+/// `MPI_Sendrecv` and `MPI_Sendrecv_replace` (the latter traced, not
+/// watched: under the watch it blocks as it always does), with an `int`
+/// count and (MPI 4) an `MPI_Count`.
+macro_rules! sendrecvs {
+    ($($name:ident => $real:ident, $replace:ident => $real_replace:ident, $isend:ident, $irecv:ident, $count:ty;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const c_void,
+            sendcount: $count,
+            sendtype: MPI_Datatype,
+            dest: c_int,
+            sendtag: c_int,
+            recvbuf: *mut c_void,
+            recvcount: $count,
+            recvtype: MPI_Datatype,
+            source: c_int,
+            recvtag: c_int,
+            comm: MPI_Comm,
+            status: *mut MPI_Status,
+        ) -> c_int {
+            let sendbytes = layer::bytes_of(i64::from(sendcount), sendtype);
+            let mut post_recv =
+                |request: *mut MPI_Request| ffi::$irecv(recvbuf, recvcount, recvtype, source, recvtag, comm, request);
+            let mut post_send =
+                |request: *mut MPI_Request| ffi::$isend(sendbuf, sendcount, sendtype, dest, sendtag, comm, request);
+            sendrecv(
+                stringify!($name),
+                (dest, sendtag, sendbytes),
+                (source, recvtag, recvtype),
+                comm,
+                status,
+                |status| {
+                    ffi::$real(
+                        sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source, recvtag,
+                        comm, status,
+                    )
+                },
+                Some((&mut post_recv, &mut post_send)),
+            )
         }
-        if source != layer::proc_null() {
-            record_receive("MPI_Sendrecv_replace", comm, datatype, status, start);
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $replace(
+            buf: *mut c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            dest: c_int,
+            sendtag: c_int,
+            source: c_int,
+            recvtag: c_int,
+            comm: MPI_Comm,
+            status: *mut MPI_Status,
+        ) -> c_int {
+            let bytes = layer::bytes_of(i64::from(count), datatype);
+            sendrecv(
+                stringify!($replace),
+                (dest, sendtag, bytes),
+                (source, recvtag, datatype),
+                comm,
+                status,
+                |status| ffi::$real_replace(buf, count, datatype, dest, sendtag, source, recvtag, comm, status),
+                None,
+            )
         }
-    }
-    rc
+    )*};
+}
+
+sendrecvs! {
+    MPI_Sendrecv => PMPI_Sendrecv, MPI_Sendrecv_replace => PMPI_Sendrecv_replace, PMPI_Isend, PMPI_Irecv, c_int;
+}
+
+#[cfg(mpi_large_count)]
+sendrecvs! {
+    MPI_Sendrecv_c => PMPI_Sendrecv_c, MPI_Sendrecv_replace_c => PMPI_Sendrecv_replace_c, PMPI_Isend_c, PMPI_Irecv_c, MPI_Count;
 }
 
 // ---- probes and matched receives ---------------------------------------------
@@ -545,47 +611,45 @@ pub unsafe extern "C" fn MPI_Improbe(
     rc
 }
 
-/// The communicator a matched message came on is not in its status; the
-/// world is assumed, and a message on another communicator is labelled
-/// by its sender's side.
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Mrecv(
-    buf: *mut c_void,
-    count: c_int,
+/// A matched receive. The communicator a matched message came on is not in
+/// its status; the world is assumed.
+unsafe fn mrecv(
+    call: &'static str,
     datatype: MPI_Datatype,
     message: *mut MPI_Message,
     status: *mut MPI_Status,
+    receive: impl FnOnce(*mut MPI_Status) -> c_int,
 ) -> c_int {
     if !active() {
-        return ffi::PMPI_Mrecv(buf, count, datatype, message, status);
+        return receive(status);
     }
     let started = layer::with(|l| l.probes.remove(&layer::key(*message))).flatten();
     let mut ours = std::mem::zeroed();
     let status = status_or(status, &mut ours);
-    let rc = ffi::PMPI_Mrecv(buf, count, datatype, message, status);
+    let rc = receive(status);
     if rc == 0 && (*status).MPI_SOURCE >= 0 {
-        record_receive("MPI_Mrecv", layer::world(), datatype, status, started.unwrap_or_else(now_ns));
+        record_receive(call, layer::world(), datatype, status, started.unwrap_or_else(now_ns));
     }
     rc
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn MPI_Imrecv(
-    buf: *mut c_void,
-    count: c_int,
+/// A non-blocking matched receive: noted now, recorded when it completes.
+unsafe fn imrecv(
+    call: &'static str,
     datatype: MPI_Datatype,
     message: *mut MPI_Message,
     request: *mut MPI_Request,
+    post: impl FnOnce() -> c_int,
 ) -> c_int {
     if !active() {
-        return ffi::PMPI_Imrecv(buf, count, datatype, message, request);
+        return post();
     }
     let start = layer::with(|l| l.probes.remove(&layer::key(*message))).flatten().unwrap_or_else(now_ns);
-    let rc = ffi::PMPI_Imrecv(buf, count, datatype, message, request);
+    let rc = post();
     if rc == 0 {
         let pending = Pending {
             op: Op::Recv,
-            call: "MPI_Imrecv",
+            call,
             peer: None,
             tag: None,
             comm: Handle(layer::world()),
@@ -596,6 +660,46 @@ pub unsafe extern "C" fn MPI_Imrecv(
         layer::with(|l| l.requests.insert(layer::key(*request), pending));
     }
     rc
+}
+
+/// The matched receives, with an `int` count and (MPI 4) an `MPI_Count`.
+macro_rules! matched_receives {
+    ($($mrecv:ident => $real_mrecv:ident, $imrecv:ident => $real_imrecv:ident, $count:ty;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $mrecv(
+            buf: *mut c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            message: *mut MPI_Message,
+            status: *mut MPI_Status,
+        ) -> c_int {
+            mrecv(stringify!($mrecv), datatype, message, status, |status| {
+                ffi::$real_mrecv(buf, count, datatype, message, status)
+            })
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $imrecv(
+            buf: *mut c_void,
+            count: $count,
+            datatype: MPI_Datatype,
+            message: *mut MPI_Message,
+            request: *mut MPI_Request,
+        ) -> c_int {
+            imrecv(stringify!($imrecv), datatype, message, request, || {
+                ffi::$real_imrecv(buf, count, datatype, message, request)
+            })
+        }
+    )*};
+}
+
+matched_receives! {
+    MPI_Mrecv => PMPI_Mrecv, MPI_Imrecv => PMPI_Imrecv, c_int;
+}
+
+#[cfg(mpi_large_count)]
+matched_receives! {
+    MPI_Mrecv_c => PMPI_Mrecv_c, MPI_Imrecv_c => PMPI_Imrecv_c, MPI_Count;
 }
 
 // ---- waits and tests -------------------------------------------------------

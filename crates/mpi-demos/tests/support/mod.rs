@@ -74,3 +74,33 @@ pub fn python() -> &'static Path {
 pub fn programs() -> PathBuf {
     workspace().join("crates/mpi-demos/tests/programs")
 }
+
+/// Where the tests that need root note whether they ran (`make test`
+/// prints the count, and every reason for a skip, at the end).
+pub fn root_tests_report() -> PathBuf {
+    build_dir().join("root-tests.txt")
+}
+
+fn note(line: &str) {
+    use std::io::Write;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(root_tests_report());
+    if let Ok(mut file) = file {
+        let _ = file.write_all(format!("{line}\n").as_bytes());
+    }
+}
+
+/// A test that needs root (or a machine without a cluster up) is running.
+pub fn ran(test: &str) {
+    note(&format!("ran {test}"));
+}
+
+/// A test cannot run here, and says why, where it is seen: on stderr and
+/// in `make test`'s summary. It never passes in silence under CI
+/// (`CI=true`), where every part must run: there the skip fails the test.
+pub fn skip(test: &str, reason: &str) {
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{test} cannot run under CI: {reason}");
+    }
+    note(&format!("skipped {test}: {reason}"));
+    eprintln!("skipped {test}: {reason}");
+}
