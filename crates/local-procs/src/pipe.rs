@@ -6,6 +6,11 @@
 //! the sending end is closed, in every process: `fork` copies open
 //! descriptors into the child, so each process must close the ends it does
 //! not use. Forgetting one is the classic pipe bug: a reader that never ends.
+//!
+//! Both ends are close-on-exec: a program this one starts never holds a
+//! sending end open by accident. A message that does not decode, or a
+//! message cut short by the end of input, is reported once, and the
+//! receiver moves past it: iterating never repeats the same error.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -25,7 +30,7 @@ const READ_CHUNK: usize = 64 * 1024;
 
 /// Create a pipe: the sending end and the receiving end.
 pub fn pipe<T>() -> Result<(Sender<T>, Receiver<T>), Error> {
-    let (read, write) = nix::unistd::pipe().map_err(|e| Error::Os("pipe", e))?;
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::Os("pipe", e))?;
     Ok((
         Sender { file: File::from(write), frame: Vec::new(), _type: PhantomData },
         Receiver { file: File::from(read), buf: Vec::new(), start: 0, end: 0, _type: PhantomData },
@@ -105,21 +110,25 @@ impl<T: DeserializeOwned> Receiver<T> {
             if available.len() >= 4 {
                 let len = u32::from_le_bytes(available[..4].try_into().expect("4 bytes")) as usize;
                 if available.len() >= 4 + len {
-                    let value = postcard::from_bytes(&available[4..4 + len])?;
+                    // The frame is consumed whether or not it decodes, so a
+                    // bad message is an error once, not on every call.
+                    let value = postcard::from_bytes(&available[4..4 + len]);
                     self.start += 4 + len;
-                    return Ok(Some(value));
+                    return Ok(Some(value?));
                 }
             }
             if let Some((at, limit)) = deadline {
                 wait_readable(&self.file, at, limit)?;
             }
             if !self.fill()? {
-                return if self.end == self.start {
-                    Ok(None)
-                } else {
-                    Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed in the middle of a message")
-                        .into())
-                };
+                if self.end == self.start {
+                    return Ok(None);
+                }
+                // The partial message is dropped once reported: the next
+                // call sees the plain end of input.
+                self.start = self.end;
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed in the middle of a message")
+                    .into());
             }
         }
     }
@@ -185,6 +194,65 @@ pub(crate) fn wait_readable(file: &impl AsFd, at: Instant, limit: Duration) -> R
             Ok(0) | Err(Errno::EINTR) => continue,
             Ok(_) => return Ok(()),
             Err(e) => return Err(Error::Os("poll", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    /// Run `f` on a thread and give up after a while: a test of something
+    /// that could spin forever must fail, not hang.
+    fn within<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(Duration::from_secs(10)).expect("it did not end: it spins")
+    }
+
+    /// A raw frame: a length and bytes, whatever they encode.
+    fn send_raw<T>(tx: &mut Sender<T>, length: u32, bytes: &[u8]) {
+        tx.file.write_all(&length.to_le_bytes()).unwrap();
+        tx.file.write_all(bytes).unwrap();
+    }
+
+    #[test]
+    fn a_message_that_does_not_decode_is_an_error_once() {
+        let (mut tx, mut rx) = pipe::<String>().unwrap();
+        send_raw(&mut tx, 2, &[1, 0xff]); // a string of one byte that is not UTF-8
+        tx.send(&"after".to_owned()).unwrap();
+        drop(tx);
+        let got = within(move || rx.by_ref().map(|r| r.map_err(|e| e.to_string())).collect::<Vec<_>>());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].as_ref().is_err_and(|e| e.contains("encoding")), "{got:?}");
+        assert_eq!(got[1], Ok("after".to_owned()));
+    }
+
+    #[test]
+    fn a_message_cut_short_is_an_error_once_then_the_end() {
+        let (mut tx, mut rx) = pipe::<Vec<u8>>().unwrap();
+        send_raw(&mut tx, 100, &[10; 10]); // a writer that died mid-message
+        drop(tx);
+        let (first, second, flattened) = within(move || {
+            let first = rx.recv().map_err(|e| e.to_string());
+            let second = rx.recv().map_err(|e| e.to_string());
+            (first, second, rx.flatten().count())
+        });
+        assert!(first.as_ref().is_err_and(|e| e.contains("middle of a message")), "{first:?}");
+        assert_eq!(second, Ok(None));
+        assert_eq!(flattened, 0);
+    }
+
+    #[test]
+    fn both_ends_are_closed_on_exec() {
+        let (tx, rx) = pipe::<u8>().unwrap();
+        for fd in [tx.file.as_fd(), rx.file.as_fd()] {
+            let flags = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD).unwrap();
+            assert!(nix::fcntl::FdFlag::from_bits_truncate(flags).contains(nix::fcntl::FdFlag::FD_CLOEXEC));
         }
     }
 }
