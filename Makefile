@@ -25,7 +25,7 @@ export MPICC = $(shell command -v mpicc.$(MPI) 2>/dev/null || echo mpicc)
 RELEASE := $(TARGET_DIR)/release
 # Where the tests that need root note whether they ran (tests/support).
 ROOT_TESTS := $(TARGET_DIR)/debug/root-tests.txt
-SCRIPTS := $(shell find scripts -type f ! -name '*.c' ! -name '*.py' | sort) .ci/run
+SCRIPTS := $(shell find scripts -type f ! -name '*.c' ! -name '*.py' | sort) .ci/run .ci/as-learner
 # cluster-demo: a hostfile of real hosts (default: the virtual cluster), and
 # the network their MPI traffic should use.
 HOSTFILE ?=
@@ -38,15 +38,22 @@ NODES ?= 1
 LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2
 FIGURES := crates/mpi-demos/lessons/figures
 
-.PHONY: help deps build demo bench lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: no-sudo help deps build demo bench lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# Run make as yourself: it builds as you, and the scripts use sudo for the
+# few steps that need root. Under sudo, cargo would leave root's files in target/.
+no-sudo:
+	@if [ "$$(id -u)" -eq 0 ] && [ -n "$${SUDO_USER:-}" ]; then \
+	  echo "make: run 'make $(MAKECMDGOALS)' as yourself, not through sudo: it builds as you and runs only the steps that need root through sudo" >&2; \
+	  exit 2; fi
+
 deps: ## Install the system packages the build needs (the MPI, libclang, pkg-config)
 	@scripts/install-deps build
 
-build: deps ## Build every lesson, optimised
+build: no-sudo deps ## Build every lesson, optimised
 	$(CARGO) build --release --workspace
 
 demo: build ## Run the main lesson: p2p on 9 MPI ranks
@@ -80,7 +87,7 @@ endif
 cluster-down: ## Take the virtual cluster down (if you brought it up by hand)
 	scripts/virtual-cluster down
 
-slurm-submit: ## Submit p2p to your Slurm cluster (sbatch), wait, print its output
+slurm-submit: no-sudo ## Submit p2p to your Slurm cluster (sbatch), wait, print its output
 	$(CARGO) build --release -p mpi-demos -p mpi-watch-preload
 	@mkdir -p target/slurm
 	P2P=$(abspath $(RELEASE)/p2p) scripts/slurm/submit scripts/slurm/p2p.sbatch --output=$(CURDIR)/target/slurm/p2p-%j.out

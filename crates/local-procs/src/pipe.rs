@@ -127,8 +127,9 @@ impl<T: DeserializeOwned> Receiver<T> {
                 // The partial message is dropped once reported: the next
                 // call sees the plain end of input.
                 self.start = self.end;
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed in the middle of a message")
-                    .into());
+                return Err(
+                    io::Error::new(io::ErrorKind::UnexpectedEof, "the pipe closed in the middle of a message").into()
+                );
             }
         }
     }
