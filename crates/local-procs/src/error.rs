@@ -44,6 +44,19 @@ pub enum Error {
         /// Capacity of the queue.
         capacity: usize,
     },
+    /// The child was reaped by something else (SIGCHLD ignored, say): its
+    /// exit code is unknown, and none is made up.
+    #[error("the exit code of process '{name}' (pid {pid}) is lost: it was reaped elsewhere (is SIGCHLD ignored?)")]
+    ExitCodeLost {
+        /// The process's name.
+        name: String,
+        /// Its pid.
+        pid: i32,
+    },
+    /// Whether the program runs other threads cannot be told, so forking is
+    /// not known to be safe.
+    #[error("cannot tell whether this program runs other threads ({0}); refusing to fork")]
+    ThreadsUnknown(String),
     /// A pool worker died while running a task.
     #[error("pool worker {pid} died ({how}) while running the task for input index {task}; the map was abandoned")]
     WorkerDied {

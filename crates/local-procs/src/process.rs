@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{kill, Signal};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
 use crate::Error;
@@ -44,6 +43,10 @@ enum State {
 /// A child process, created stopped; see the module docs.
 pub struct Process {
     name: String,
+    /// Its place in the numbering: the creator's path and its own number
+    /// (`[2]` for `Process-2`, `[2, 1]` for `Process-2:1`). A child numbers
+    /// its own children below it.
+    identity: Vec<u32>,
     daemon: bool,
     target: Option<Box<dyn FnOnce()>>,
     state: State,
@@ -67,13 +70,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The next default name with this prefix: `Process-3`, `MyProcess-1`, `Process-2:1`.
-fn next_name(prefix: &str) -> String {
+/// The next default name with this prefix (`Process-3`, `MyProcess-1`,
+/// `Process-2:1`), and the identity it stands for.
+fn next_name(prefix: &str) -> (String, Vec<u32>) {
     let mut identity = lock(&IDENTITY);
     identity.counter += 1;
-    let mut numbers: Vec<String> = identity.path.iter().map(u32::to_string).collect();
-    numbers.push(identity.counter.to_string());
-    format!("{prefix}-{}", numbers.join(":"))
+    let mut path = identity.path.clone();
+    path.push(identity.counter);
+    let numbers: Vec<String> = path.iter().map(u32::to_string).collect();
+    (format!("{prefix}-{}", numbers.join(":")), path)
 }
 
 /// The name of the running process: `MainProcess` in the program itself, a
@@ -90,7 +95,8 @@ pub fn current_name() -> String {
 impl Process {
     /// A process that will run `target`, named `Process-N`.
     pub fn new(target: impl FnOnce() + 'static) -> Self {
-        Process { name: next_name("Process"), daemon: false, target: Some(Box::new(target)), state: State::Initial }
+        let (name, identity) = next_name("Process");
+        Process { name, identity, daemon: false, target: Some(Box::new(target)), state: State::Initial }
     }
 
     /// A process that will call `runner.run()`, named after the type:
@@ -99,12 +105,8 @@ impl Process {
         let type_name = std::any::type_name::<R>();
         let short = type_name.rsplit("::").next().unwrap_or(type_name);
         let short = short.split('<').next().unwrap_or(short);
-        Process {
-            name: next_name(short),
-            daemon: false,
-            target: Some(Box::new(move || runner.run())),
-            state: State::Initial,
-        }
+        let (name, identity) = next_name(short);
+        Process { name, identity, daemon: false, target: Some(Box::new(move || runner.run())), state: State::Initial }
     }
 
     /// Give the process a name of your choosing.
@@ -147,7 +149,7 @@ impl Process {
         if self.state != State::Initial {
             return Err(Error::AlreadyStarted(self.name.clone()));
         }
-        let threads = thread_count();
+        let threads = fork_safety(std::fs::read_to_string("/proc/self/stat"))?;
         if threads > 1 {
             return Err(Error::MultiThreaded(threads));
         }
@@ -156,18 +158,22 @@ impl Process {
         let _ = io::stdout().flush();
         let _ = io::stderr().flush();
         let parent = getpid();
-        let target = self.target.take().expect("an initial process has its target");
 
         // SAFETY: the program is single-threaded (checked above), so the
         // child's copy of memory holds no lock taken by another thread; the
         // child runs the target and leaves with `_exit`, never returning here.
+        // The target is taken only once the fork has succeeded: a failed
+        // fork leaves the process as it was, to start again.
         match unsafe { fork() }.map_err(|e| Error::Os("fork", e))? {
-            ForkResult::Child => run_child(target, &self.name, self.daemon, parent),
+            ForkResult::Child => {
+                let target = self.target.take().expect("an initial process has its target");
+                run_child(target, &self.name, &self.identity, self.daemon, parent)
+            }
             ForkResult::Parent { child } => {
                 // Dropping the target closes, in the parent, whatever the
                 // closure captured: pipe ends moved into it now belong to
                 // the child alone.
-                drop(target);
+                drop(self.target.take());
                 self.state = State::Started(child);
                 lock(&CHILDREN).push((child, self.daemon));
                 Ok(())
@@ -181,7 +187,7 @@ impl Process {
             State::Initial => Err(Error::NotStarted(self.name.clone())),
             State::Stopped(_, code) => Ok(code),
             State::Started(pid) => {
-                let code = wait_blocking(pid)?;
+                let code = wait_blocking(pid).map_err(|e| self.lost(pid, e))?;
                 self.stopped(pid, code);
                 Ok(code)
             }
@@ -261,22 +267,23 @@ impl Process {
         match self.state {
             State::Initial => Ok(None),
             State::Stopped(_, code) => Ok(Some(code)),
-            State::Started(pid) => match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) => Ok(None),
-                Ok(status) => match python_code(status) {
-                    Some(code) => {
-                        self.stopped(pid, code);
-                        Ok(Some(code))
-                    }
-                    None => Ok(None),
-                },
-                Err(Errno::ECHILD) => {
-                    // Reaped elsewhere (by exit_cleanup); its code is lost.
-                    self.stopped(pid, 0);
-                    Ok(Some(0))
+            State::Started(pid) => match wait(pid, true) {
+                Ok(Some(code)) => {
+                    self.stopped(pid, code);
+                    Ok(Some(code))
                 }
-                Err(e) => Err(Error::Os("waitpid", e)),
+                Ok(None) => Ok(None),
+                Err(e) => Err(self.lost(pid, e)),
             },
+        }
+    }
+
+    /// The error for a failed wait: a child reaped elsewhere has lost its
+    /// exit code, and none is invented.
+    fn lost(&self, pid: Pid, errno: Errno) -> Error {
+        match errno {
+            Errno::ECHILD => Error::ExitCodeLost { name: self.name.clone(), pid: pid.as_raw() },
+            e => Error::Os("waitpid", e),
         }
     }
 
@@ -314,26 +321,42 @@ impl fmt::Debug for Process {
     }
 }
 
-/// The exit code in Python's convention, for a status that means "ended".
-fn python_code(status: WaitStatus) -> Option<i32> {
-    match status {
-        WaitStatus::Exited(_, code) => Some(code),
-        WaitStatus::Signaled(_, signal, _) => Some(-(signal as i32)),
-        _ => None,
+/// Wait for `pid` (without blocking, if `nohang`), and give its exit code
+/// in Python's convention: the status, or `-N` for death by signal `N`,
+/// real-time signals included (the raw status is decoded here: a typed
+/// conversion fails on signals it has no name for, after the child was
+/// already reaped). `None`: still running.
+fn wait(pid: Pid, nohang: bool) -> Result<Option<i32>, Errno> {
+    loop {
+        let mut status: libc::c_int = 0;
+        let flags = if nohang { libc::WNOHANG } else { 0 };
+        // SAFETY: waitpid writes the status of our own child into `status`.
+        let rc = unsafe { libc::waitpid(pid.as_raw(), &mut status, flags) };
+        if rc < 0 {
+            match Errno::last() {
+                Errno::EINTR => continue,
+                e => return Err(e),
+            }
+        }
+        if rc == 0 {
+            return Ok(None);
+        }
+        if libc::WIFEXITED(status) {
+            return Ok(Some(libc::WEXITSTATUS(status)));
+        }
+        if libc::WIFSIGNALED(status) {
+            return Ok(Some(-libc::WTERMSIG(status)));
+        }
+        if nohang {
+            return Ok(None); // stopped or continued: not an end
+        }
     }
 }
 
-fn wait_blocking(pid: Pid) -> Result<i32, Error> {
+fn wait_blocking(pid: Pid) -> Result<i32, Errno> {
     loop {
-        match waitpid(pid, None) {
-            Ok(status) => {
-                if let Some(code) = python_code(status) {
-                    return Ok(code);
-                }
-            }
-            Err(Errno::EINTR) => {}
-            Err(Errno::ECHILD) => return Ok(0),
-            Err(e) => return Err(Error::Os("waitpid", e)),
+        if let Some(code) = wait(pid, false)? {
+            return Ok(code);
         }
     }
 }
@@ -348,20 +371,20 @@ fn pidfd_open(pid: Pid) -> Option<OwnedFd> {
     Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Threads in this process, from /proc (1 if it cannot be read).
-fn thread_count() -> usize {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|stat| {
-            let after = &stat[stat.rfind(')')? + 1..];
+/// Threads in this process, from the text of /proc/self/stat. When it
+/// cannot be read or parsed, nothing says the fork is safe: an error.
+fn fork_safety(stat: io::Result<String>) -> Result<usize, Error> {
+    let stat = stat.map_err(|e| Error::ThreadsUnknown(format!("/proc/self/stat: {e}")))?;
+    stat.rfind(')')
+        .and_then(|end| {
             // Field 20 of stat, the 18th after "(comm)".
-            after.split_whitespace().nth(17)?.parse().ok()
+            stat[end + 1..].split_whitespace().nth(17)?.parse().ok()
         })
-        .unwrap_or(1)
+        .ok_or_else(|| Error::ThreadsUnknown("/proc/self/stat has no thread count".into()))
 }
 
 /// The child's side of `start`: never returns.
-fn run_child(target: Box<dyn FnOnce()>, name: &str, daemon: bool, parent: Pid) -> ! {
+fn run_child(target: Box<dyn FnOnce()>, name: &str, identity: &[u32], daemon: bool, parent: Pid) -> ! {
     if daemon {
         // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number only.
         unsafe {
@@ -373,11 +396,11 @@ fn run_child(target: Box<dyn FnOnce()>, name: &str, daemon: bool, parent: Pid) -
         }
     }
     {
-        let mut identity = lock(&IDENTITY);
-        let number = identity.counter;
-        identity.path.push(number);
-        identity.counter = 0;
-        identity.name = name.to_owned();
+        // Its own children are numbered below its own identity.
+        let mut numbering = lock(&IDENTITY);
+        numbering.path = identity.to_vec();
+        numbering.counter = 0;
+        numbering.name = name.to_owned();
     }
     lock(&CHILDREN).clear();
     let code = match panic::catch_unwind(AssertUnwindSafe(target)) {
@@ -410,5 +433,19 @@ pub fn exit_cleanup() {
     }
     for (pid, _) in children {
         let _ = wait_blocking(pid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fork_is_refused_when_the_thread_count_cannot_be_read() {
+        let unreadable = fork_safety(Err(io::Error::from(io::ErrorKind::PermissionDenied)));
+        assert!(matches!(unreadable, Err(Error::ThreadsUnknown(_))), "{unreadable:?}");
+        assert!(matches!(fork_safety(Ok("42 (x) S".into())), Err(Error::ThreadsUnknown(_))));
+        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 3 0 1 2 3";
+        assert_eq!(fork_safety(Ok(stat.into())).unwrap(), 3);
     }
 }

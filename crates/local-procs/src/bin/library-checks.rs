@@ -1,0 +1,67 @@
+//! Small programs that exercise the process library where a lesson does
+//! not, for `tests/library.rs`: each forks (which the multi-threaded test
+//! harness must not do) and prints what the test checks.
+//!
+//! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill`
+
+use std::time::Duration;
+
+use local_procs::{current_name, exit_cleanup, Process};
+
+fn main() {
+    let case = std::env::args().nth(1).unwrap_or_default();
+    match case.as_str() {
+        // Python numbers a child's children below the child: Process-1:1, Process-2:1.
+        "grandchildren" => {
+            let mut parents: Vec<Process> = (0..2)
+                .map(|_| {
+                    Process::new(|| {
+                        let mut child = Process::new(|| println!("{}", current_name()));
+                        child.start().expect("the grandchild starts");
+                        child.join().expect("the grandchild ends");
+                    })
+                })
+                .collect();
+            for parent in &mut parents {
+                parent.start().expect("a child starts");
+            }
+            for parent in &mut parents {
+                parent.join().expect("a child ends");
+            }
+        }
+        // With SIGCHLD ignored, the kernel reaps children itself: the exit
+        // code is gone, and join must say so rather than invent one.
+        "ignored-sigchld" => {
+            // SAFETY: setting a signal's disposition to "ignore".
+            unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
+            let mut child = Process::new(|| std::process::exit(7));
+            child.start().expect("the child starts");
+            match child.join() {
+                Ok(code) => println!("join: exit code {code}"),
+                Err(error) => println!("join: error: {error}"),
+            }
+            println!("exit_code: {:?}", child.exit_code());
+        }
+        // A child killed by a real-time signal: its code is minus the signal.
+        "realtime-signal" => {
+            let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(60)));
+            child.start().expect("the child starts");
+            let signal = libc::SIGRTMIN() + 2;
+            let pid = child.pid().expect("started").as_raw();
+            // SAFETY: sending a signal to our own child.
+            unsafe { libc::kill(pid, signal) };
+            println!("signal {signal}: exit code {:?}", child.join().map_err(|e| e.to_string()));
+        }
+        "kill" => {
+            let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(60)));
+            child.start().expect("the child starts");
+            child.kill().expect("kill");
+            println!("exit code {:?}", child.join().map_err(|e| e.to_string()));
+        }
+        other => {
+            eprintln!("library-checks: unknown case '{other}'");
+            std::process::exit(2);
+        }
+    }
+    exit_cleanup();
+}

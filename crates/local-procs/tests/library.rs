@@ -1,0 +1,43 @@
+//! The process library where no lesson goes: numbering, lost exit codes,
+//! real-time signals. Each case runs in `library-checks`, a program of its
+//! own (the harness does not fork), under `supervise`.
+
+use std::time::Duration;
+
+use local_procs::supervise::{Outcome, Supervised};
+
+fn check(case: &str) -> Outcome {
+    let run = Supervised::new(env!("CARGO_BIN_EXE_library-checks"))
+        .args([case])
+        .time_limit(Duration::from_secs(30))
+        .run()
+        .unwrap();
+    assert!(run.clean_success(), "{}", run.describe());
+    run
+}
+
+#[test]
+fn a_childs_children_are_numbered_below_it() {
+    let run = check("grandchildren");
+    assert_eq!(run.sorted_lines(), ["Process-1:1", "Process-2:1"], "{}", run.describe());
+}
+
+#[test]
+fn an_exit_code_reaped_elsewhere_is_an_error_not_zero() {
+    let run = check("ignored-sigchld");
+    assert!(run.stdout.contains("join: error: the exit code of process 'Process-1'"), "{}", run.describe());
+    assert!(run.stdout.contains("exit_code: None"), "{}", run.describe());
+}
+
+#[test]
+fn death_by_a_real_time_signal_is_minus_that_signal() {
+    let run = check("realtime-signal");
+    let line = run.stdout.trim();
+    let (signal, code) = line.strip_prefix("signal ").and_then(|rest| rest.split_once(": exit code ")).unwrap();
+    assert_eq!(code, format!("Ok(-{signal})"), "{}", run.describe());
+}
+
+#[test]
+fn kill_gives_minus_nine() {
+    assert_eq!(check("kill").stdout.trim(), "exit code Ok(-9)");
+}
