@@ -117,6 +117,13 @@ fn one_node_runs_p2p_with_srun_and_mpirun_and_refuses_four_tasks() {
     let Some(_turn) = can_run("one_node_runs_p2p_with_srun_and_mpirun_and_refuses_four_tasks") else { return };
     let up = slurm(&["up"], "");
     assert!(up.clean_success(), "{}", up.describe());
+    // Nothing of this Slurm listens on the machine's own network: its
+    // daemons live in the virtual cluster's namespaces.
+    let listening = Supervised::new("ss").args(["-Hltn"]).time_limit(Duration::from_secs(10)).run().unwrap();
+    assert!(listening.clean_success(), "{}", listening.describe());
+    for port in [":16817", ":16818"] {
+        assert!(!listening.stdout.contains(port), "{port} listens outside the cluster: {}", listening.stdout);
+    }
 
     let srun = submit("srun", &[]);
     assert_messages(&srun);
