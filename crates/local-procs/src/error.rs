@@ -57,6 +57,11 @@ pub enum Error {
     /// not known to be safe.
     #[error("cannot tell whether this program runs other threads ({0}); refusing to fork")]
     ThreadsUnknown(String),
+    /// A process died while it was changing the queue (holding its lock),
+    /// or the queue's bookkeeping is inconsistent: items may be lost or
+    /// half-written, so the queue refuses to go on.
+    #[error("the queue is broken: {0}")]
+    QueueBroken(&'static str),
     /// A pool worker died while running a task.
     #[error("pool worker {pid} died ({how}) while running the task for input index {task}; the map was abandoned")]
     WorkerDied {

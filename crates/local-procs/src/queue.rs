@@ -11,15 +11,23 @@
 //! Python's queue has no "end": a consumer cannot tell "empty for now" from
 //! "empty for good". The lesson's answer is a sentinel, a value that means
 //! "no more", put once per consumer after the producers are done.
+//!
+//! A process killed while it changes the queue (holding its lock) may leave
+//! an item half-written or half-taken. The next user learns it from the
+//! robust lock, and the queue then reports itself broken
+//! ([`Error::QueueBroken`]) to every user, rather than carry on with
+//! bookkeeping it cannot trust; every length read from the ring is checked
+//! against the bytes in use as well. A process killed while it *waits*
+//! leaves nothing behind (the waits are futex-based; see `shm`).
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::shm::{RawCondvar, RawMutex, Shared, SharedInit};
+use crate::shm::{MutexGuard, RawCondvar, RawMutex, Shared, SharedInit};
 use crate::Error;
 
 /// Bytes a queue holds unless told otherwise.
@@ -44,6 +52,29 @@ struct QueueState {
     /// Processes waiting in `get` / in `put`: notify only when someone waits.
     getters: AtomicUsize,
     putters: AtomicUsize,
+    /// Set once the queue cannot be trusted (see the module docs).
+    broken: AtomicBool,
+}
+
+impl QueueState {
+    /// Refuse to go on if the queue is, or has just become, broken: a
+    /// process died holding the lock.
+    fn check(&self, guard: &MutexGuard<'_>) -> Result<(), Error> {
+        if guard.owner_died() {
+            self.broken.store(true, Ordering::Relaxed);
+            return Err(Error::QueueBroken("a process died while it was changing it; items may be lost"));
+        }
+        if self.broken.load(Ordering::Relaxed) {
+            return Err(Error::QueueBroken("a process died while it was changing it; items may be lost"));
+        }
+        Ok(())
+    }
+
+    /// Declare the queue broken: its bookkeeping does not add up.
+    fn corrupt(&self) -> Error {
+        self.broken.store(true, Ordering::Relaxed);
+        Error::QueueBroken("an item's length does not fit the bytes in use")
+    }
 }
 
 // SAFETY: zeroed bytes are valid for every field; init completes the pthread ones.
@@ -119,6 +150,23 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         self.qsize() == 0
     }
 
+    /// Processes waiting in `get` now (for tests that must know a consumer
+    /// sleeps before they kill it).
+    #[doc(hidden)]
+    pub fn waiting_getters(&self) -> usize {
+        self.shared.get().getters.load(Ordering::Relaxed)
+    }
+
+    /// Take the queue's lock and end the process at once, holding it: what a
+    /// process killed in the middle of a `put` or `get` leaves (for tests).
+    #[doc(hidden)]
+    pub fn die_holding_the_lock(&self) -> ! {
+        let guard = self.shared.get().mutex.lock();
+        std::mem::forget(guard);
+        // SAFETY: _exit ends the process at once, the lock still held.
+        unsafe { libc::_exit(9) }
+    }
+
     fn put_until(&mut self, item: &T, deadline: Option<(Instant, Duration)>) -> Result<(), Error> {
         self.scratch.clear();
         let payload = postcard::to_extend(item, std::mem::take(&mut self.scratch))?;
@@ -135,22 +183,28 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             return Err(Error::TooLarge { size: payload.len(), capacity });
         }
         let mut guard = state.mutex.lock();
+        state.check(&guard)?;
         let mut spins = 0;
-        while capacity - state.used.load(Ordering::Relaxed) < needed && spins < SPINS {
+        while capacity - state.used.load(Ordering::Relaxed).min(capacity) < needed && spins < SPINS {
             // Full: give the consumers the processor a few times before
             // sleeping; they usually make room at once.
             drop(guard);
             std::thread::yield_now();
             guard = state.mutex.lock();
+            state.check(&guard)?;
             spins += 1;
         }
-        while capacity - state.used.load(Ordering::Relaxed) < needed {
+        while capacity - state.used.load(Ordering::Relaxed).min(capacity) < needed {
             state.putters.fetch_add(1, Ordering::Relaxed);
             let woken = state.not_full.wait(&guard, deadline.map(|(at, _)| at));
             state.putters.fetch_sub(1, Ordering::Relaxed);
+            state.check(&guard)?;
             if !woken && capacity - state.used.load(Ordering::Relaxed) < needed {
                 return Err(Error::Timeout(deadline.map(|(_, limit)| limit).unwrap_or_default()));
             }
+        }
+        if state.head.load(Ordering::Relaxed) >= capacity || state.used.load(Ordering::Relaxed) > capacity {
+            return Err(state.corrupt());
         }
         let tail = (state.head.load(Ordering::Relaxed) + state.used.load(Ordering::Relaxed)) % capacity;
         let len = (payload.len() as u32).to_le_bytes();
@@ -174,6 +228,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         let mut payload = std::mem::take(&mut self.scratch);
         {
             let mut guard = state.mutex.lock();
+            let broken = |guard: &MutexGuard<'_>, payload: &mut Vec<u8>, scratch: &mut Vec<u8>| {
+                state.check(guard).inspect_err(|_| *scratch = std::mem::take(payload))
+            };
+            broken(&guard, &mut payload, &mut self.scratch)?;
             let mut spins = 0;
             while state.items.load(Ordering::Relaxed) == 0 && spins < SPINS {
                 // Empty: let a producer run a few times before sleeping (on
@@ -182,6 +240,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 drop(guard);
                 std::thread::yield_now();
                 guard = state.mutex.lock();
+                broken(&guard, &mut payload, &mut self.scratch)?;
                 spins += 1;
             }
             while state.items.load(Ordering::Relaxed) == 0 {
@@ -194,16 +253,26 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 state.getters.fetch_add(1, Ordering::Relaxed);
                 state.not_empty.wait(&guard, deadline.map(|(at, _)| at));
                 state.getters.fetch_sub(1, Ordering::Relaxed);
+                broken(&guard, &mut payload, &mut self.scratch)?;
             }
-            let head = state.head.load(Ordering::Relaxed);
+            let (head, used) = (state.head.load(Ordering::Relaxed), state.used.load(Ordering::Relaxed));
+            if head >= capacity || used < HEADER || used > capacity {
+                self.scratch = payload;
+                return Err(state.corrupt());
+            }
             let mut len = [0u8; HEADER];
-            // SAFETY: we hold the mutex; an item starts at `head`, its
-            // header then its payload, both within the used bytes.
+            // SAFETY: we hold the mutex; `head` is within the ring and at
+            // least a header's bytes are in use (checked above).
             let body = unsafe { copy_out(ring, capacity, head, &mut len) };
             let size = u32::from_le_bytes(len) as usize;
+            if size > used - HEADER {
+                self.scratch = payload;
+                return Err(state.corrupt());
+            }
             payload.clear();
             payload.resize(size, 0);
-            // SAFETY: as above.
+            // SAFETY: we hold the mutex; the payload's `size` bytes are
+            // within the bytes in use (checked above), so within the ring.
             let next = unsafe { copy_out(ring, capacity, body, &mut payload) };
             state.head.store(next, Ordering::Relaxed);
             state.used.fetch_sub(HEADER + size, Ordering::Relaxed);

@@ -6,13 +6,23 @@
 //! `fork` is the same physical memory in parent and child, so a
 //! `pthread_mutex_t` placed there with `PTHREAD_PROCESS_SHARED` locks across
 //! processes. The mutex is *robust*: if a process dies holding it, the next
-//! locker is told (`EOWNERDEAD`) and takes it over instead of waiting forever.
+//! locker is told (`EOWNERDEAD`) and takes it over instead of waiting forever;
+//! its guard says so ([`MutexGuard::owner_died`]), so that a structure whose
+//! update was cut short can declare itself broken.
+//!
+//! The condition variable is not a `pthread_cond_t`: glibc keeps waiter
+//! bookkeeping inside one, which a process killed while waiting leaves
+//! inconsistent, so that a later signal can block (glibc bug 21422). Here a
+//! waiter only reads a sequence number and sleeps on it with the `futex`
+//! system call; a notifier bumps the number and wakes sleepers. A killed
+//! waiter leaves nothing behind.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::io;
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -118,6 +128,17 @@ unsafe impl Sync for RawMutex {}
 /// Proof that a [`RawMutex`] is held; unlocks on drop.
 pub(crate) struct MutexGuard<'a> {
     mutex: &'a RawMutex,
+    /// A previous holder died holding the mutex (seen when locking, or when
+    /// locking again after a wait).
+    owner_died: Cell<bool>,
+}
+
+impl MutexGuard<'_> {
+    /// Did a process die holding this mutex, in the middle of whatever the
+    /// mutex guards? The data may be half-updated.
+    pub(crate) fn owner_died(&self) -> bool {
+        self.owner_died.get()
+    }
 }
 
 impl Drop for MutexGuard<'_> {
@@ -167,84 +188,100 @@ impl RawMutex {
     }
 
     fn locked(&self, rc: libc::c_int) -> io::Result<MutexGuard<'_>> {
+        let guard = MutexGuard { mutex: self, owner_died: Cell::new(false) };
         match rc {
-            0 => Ok(MutexGuard { mutex: self }),
+            0 => Ok(guard),
             libc::EOWNERDEAD => {
-                // The holder died inside its critical section. The data it
-                // guarded is taken as it is; the mutex becomes usable again.
-                tracing::warn!("a process died holding a shared lock; taking it over");
-                // SAFETY: we hold the mutex (EOWNERDEAD still locks it).
-                unsafe {
-                    libc::pthread_mutex_consistent(self.0.get());
-                }
-                Ok(MutexGuard { mutex: self })
+                guard.took_over();
+                Ok(guard)
             }
             rc => Err(io::Error::from_raw_os_error(rc)),
         }
     }
 }
 
-/// A process-shared `pthread_cond_t` timed on the monotonic clock.
-#[repr(C)]
-pub(crate) struct RawCondvar(UnsafeCell<libc::pthread_cond_t>);
+impl MutexGuard<'_> {
+    /// The holder died inside its critical section: make the mutex usable
+    /// again, and remember it for the caller to judge the data.
+    fn took_over(&self) {
+        tracing::warn!("a process died holding a shared lock; taking it over");
+        // SAFETY: we hold the mutex (EOWNERDEAD still locks it).
+        unsafe {
+            libc::pthread_mutex_consistent(self.mutex.0.get());
+        }
+        self.owner_died.set(true);
+    }
+}
 
-// SAFETY: condition variables are made to be shared between threads/processes.
-unsafe impl Sync for RawCondvar {}
+/// A process-shared condition variable on a futex: a sequence number that
+/// notifiers bump and waiters sleep on (see the module docs).
+#[repr(C)]
+pub(crate) struct RawCondvar(AtomicU32);
 
 impl RawCondvar {
-    /// Initialise in place (zeroed memory, before any fork).
+    /// Initialise in place (zeroed memory, before any fork): nothing to do.
     pub(crate) fn init(&self) -> io::Result<()> {
-        // SAFETY: as for RawMutex::init.
-        unsafe {
-            let mut attr = std::mem::MaybeUninit::<libc::pthread_condattr_t>::uninit();
-            check("pthread_condattr_init", libc::pthread_condattr_init(attr.as_mut_ptr()))?;
-            let attr = attr.as_mut_ptr();
-            let result = (|| {
-                check("setpshared", libc::pthread_condattr_setpshared(attr, libc::PTHREAD_PROCESS_SHARED))?;
-                check("setclock", libc::pthread_condattr_setclock(attr, libc::CLOCK_MONOTONIC))?;
-                check("pthread_cond_init", libc::pthread_cond_init(self.0.get(), attr))
-            })();
-            libc::pthread_condattr_destroy(attr);
-            result
-        }
+        self.0.store(0, Ordering::Relaxed);
+        Ok(())
     }
 
-    /// Wait for a signal, or until `deadline` if there is one. Returns false
-    /// on time-out. Spurious wake-ups happen: callers re-check their condition.
+    /// Release the mutex, wait for a notification (or until `deadline`),
+    /// take the mutex again. Returns false on time-out. Spurious wake-ups
+    /// happen: callers re-check their condition.
     pub(crate) fn wait(&self, guard: &MutexGuard<'_>, deadline: Option<Instant>) -> bool {
+        // Read under the mutex: a notification after this changes the number,
+        // and the futex then does not sleep. None is lost.
+        let seen = self.0.load(Ordering::Acquire);
         let mutex = guard.mutex.0.get();
-        let rc = match deadline {
-            // SAFETY: the guard proves we hold the mutex the wait releases.
-            None => unsafe { libc::pthread_cond_wait(self.0.get(), mutex) },
-            Some(deadline) => {
-                let at = monotonic_deadline(deadline);
-                // SAFETY: as above; `at` is on CLOCK_MONOTONIC, as set in init.
-                unsafe { libc::pthread_cond_timedwait(self.0.get(), mutex, &at) }
-            }
-        };
-        if rc == libc::EOWNERDEAD {
-            // SAFETY: we hold the mutex again; see RawMutex::locked.
-            unsafe {
-                libc::pthread_mutex_consistent(mutex);
-            }
+        // SAFETY: the guard proves we hold the mutex; it is locked again below
+        // before the guard is used or dropped.
+        unsafe {
+            libc::pthread_mutex_unlock(mutex);
         }
-        rc != libc::ETIMEDOUT
+        let woken = futex_wait(&self.0, seen, deadline);
+        // SAFETY: locking the mutex we released, for the guard.
+        let rc = unsafe { libc::pthread_mutex_lock(mutex) };
+        if rc == libc::EOWNERDEAD {
+            guard.took_over();
+        }
+        woken
     }
 
     /// Wake one waiter.
     pub(crate) fn notify_one(&self) {
-        // SAFETY: initialised condvar.
-        unsafe {
-            libc::pthread_cond_signal(self.0.get());
-        }
+        self.0.fetch_add(1, Ordering::Release);
+        futex_wake(&self.0, 1);
     }
 
     /// Wake every waiter.
     pub(crate) fn notify_all(&self) {
-        // SAFETY: initialised condvar.
-        unsafe {
-            libc::pthread_cond_broadcast(self.0.get());
-        }
+        self.0.fetch_add(1, Ordering::Release);
+        futex_wake(&self.0, i32::MAX);
+    }
+}
+
+/// Sleep while `word` holds `seen`, until woken or `deadline`; false on time-out.
+fn futex_wait(word: &AtomicU32, seen: u32, deadline: Option<Instant>) -> bool {
+    let timeout = deadline.map(|at| {
+        let left = at.saturating_duration_since(Instant::now());
+        libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as _ }
+    });
+    if timeout.is_some_and(|t| t.tv_sec == 0 && t.tv_nsec == 0) {
+        return false;
+    }
+    let timeout_ptr = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: FUTEX_WAIT (shared, not private: the word is in memory shared
+    // between processes) reads the word at a valid address and sleeps; the
+    // relative timeout, if any, is a valid timespec.
+    let rc = unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, seen, timeout_ptr) };
+    !(rc == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT))
+}
+
+/// Wake up to `count` sleepers on `word`.
+fn futex_wake(word: &AtomicU32, count: i32) {
+    // SAFETY: FUTEX_WAKE takes the word's address and a count.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, count);
     }
 }
 
@@ -264,10 +301,6 @@ fn add(base: libc::timespec, by: Duration) -> libc::timespec {
         .saturating_add(nanos / 1_000_000_000)
         .min(i64::MAX as u64 / 2);
     libc::timespec { tv_sec: secs as libc::time_t, tv_nsec: (nanos % 1_000_000_000) as _ }
-}
-
-fn monotonic_deadline(deadline: Instant) -> libc::timespec {
-    add(clock_now(libc::CLOCK_MONOTONIC), deadline.saturating_duration_since(Instant::now()))
 }
 
 fn realtime_deadline(deadline: Instant) -> libc::timespec {

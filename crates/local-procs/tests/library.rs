@@ -41,3 +41,19 @@ fn death_by_a_real_time_signal_is_minus_that_signal() {
 fn kill_gives_minus_nine() {
     assert_eq!(check("kill").stdout.trim(), "exit code Ok(-9)");
 }
+
+#[test]
+fn a_queue_whose_user_died_holding_its_lock_says_it_is_broken() {
+    let run = check("queue-owner-died");
+    assert!(run.stdout.contains("child: Ok(9)"), "{}", run.describe());
+    assert!(run.stdout.contains("get: Err(\"the queue is broken: a process died"), "{}", run.describe());
+    assert!(run.stdout.contains("put: Err(\"the queue is broken: a process died"), "{}", run.describe());
+}
+
+#[test]
+fn a_consumer_killed_while_it_waits_leaves_the_queue_working() {
+    let run = check("queue-waiter-killed");
+    assert!(run.stdout.contains("first consumer: Ok(-9)"), "{}", run.describe());
+    assert!(run.stdout.contains("second consumer got 42"), "{}", run.describe());
+    assert!(run.stdout.contains("second consumer: Ok(0)"), "{}", run.describe());
+}

@@ -2,11 +2,21 @@
 //! not, for `tests/library.rs`: each forks (which the multi-threaded test
 //! harness must not do) and prints what the test checks.
 //!
-//! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill`
+//! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill |
+//! queue-owner-died | queue-waiter-killed`
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use local_procs::{current_name, exit_cleanup, Process};
+use local_procs::{current_name, exit_cleanup, Process, Queue};
+
+/// Wait (bounded) until `ready` holds.
+fn until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready() {
+        assert!(Instant::now() < deadline, "gave up waiting until {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
 
 fn main() {
     let case = std::env::args().nth(1).unwrap_or_default();
@@ -57,6 +67,41 @@ fn main() {
             child.start().expect("the child starts");
             child.kill().expect("kill");
             println!("exit code {:?}", child.join().map_err(|e| e.to_string()));
+        }
+        // A process dies holding the queue's lock, as one killed mid-put
+        // would: the queue must say it is broken, not carry on.
+        "queue-owner-died" => {
+            let mut queue: Queue<u32> = Queue::new().expect("a queue");
+            queue.put(&1).expect("put");
+            let dying = queue.clone();
+            let mut child = Process::new(move || dying.die_holding_the_lock());
+            child.start().expect("the child starts");
+            println!("child: {:?}", child.join().map_err(|e| e.to_string()));
+            println!("get: {:?}", queue.get_timeout(Duration::from_secs(5)).map_err(|e| e.to_string()));
+            println!("put: {:?}", queue.put(&2).map_err(|e| e.to_string()));
+        }
+        // A consumer killed while it waits leaves the queue working: the
+        // next consumer is woken by the next put.
+        "queue-waiter-killed" => {
+            let mut queue: Queue<u32> = Queue::new().expect("a queue");
+            let mut first_queue = queue.clone();
+            let mut first = Process::new(move || {
+                let _ = first_queue.get();
+            });
+            first.start().expect("the first consumer starts");
+            until("the first consumer waits", || queue.waiting_getters() == 1);
+            first.kill().expect("kill");
+            println!("first consumer: {:?}", first.join().map_err(|e| e.to_string()));
+            let mut second_queue = queue.clone();
+            let mut second = Process::new(move || match second_queue.get_timeout(Duration::from_secs(10)) {
+                Ok(item) => println!("second consumer got {item}"),
+                Err(error) => println!("second consumer: {error}"),
+            });
+            second.start().expect("the second consumer starts");
+            // The killed consumer still counts as waiting: it never left.
+            until("the second consumer waits", || queue.waiting_getters() == 2);
+            queue.put(&42).expect("put");
+            println!("second consumer: {:?}", second.join().map_err(|e| e.to_string()));
         }
         other => {
             eprintln!("library-checks: unknown case '{other}'");
