@@ -38,7 +38,7 @@ NODES ?= 1
 LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2
 FIGURES := crates/mpi-demos/lessons/figures
 
-.PHONY: no-sudo help deps build demo bench lessons trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: no-sudo help deps build demo bench lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -98,6 +98,9 @@ slurm-demo: build ## Submit p2p to a local Slurm of NODES nodes (default 1), up 
 
 slurm-down: ## Take the local Slurm down (if you brought it up by hand)
 	scripts/slurm/local-cluster down
+
+compare: build ## A local-procs lesson beside its Python original: make compare LESSON=pipe [SCALE=0]
+	scripts/compare $(LESSON) $(if $(SCALE),--time-scale $(SCALE))
 
 local-demo: build ## Run every single-machine lesson in turn, without sleeps
 	$(RELEASE)/local-procs --time-scale 0 all

@@ -122,6 +122,7 @@ fn run(example: &Example, scratch: &Path) -> Outcome {
     let args: Vec<String> = words.collect();
     let mut out = Supervised::new(program)
         .args(&args)
+        .env("MPI_WATCH_LIB", support::layer())
         .current_dir(workspace())
         .time_limit(Duration::from_secs(90))
         .run()

@@ -25,13 +25,13 @@ fn test_with_barrier(synchronizer: Barrier, serializer: Lock) {
     }
     let now = SystemTime::now();
     let _held = serializer.acquire();
-    println!("process {name} ----> {}", humantime::format_rfc3339_micros(now));
+    println!("process {name} ----> {}", timestamp(now));
 }
 
 fn test_without_barrier() {
     let name = current_name();
     let now = SystemTime::now();
-    println!("process {name} ----> {}", humantime::format_rfc3339_micros(now));
+    println!("process {name} ----> {}", timestamp(now));
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -59,4 +59,10 @@ pub fn run() -> anyhow::Result<()> {
         anyhow::ensure!(code == 0, "{} failed with exit code {code}", process.name());
     }
     Ok(())
+}
+
+/// A time as Python's `datetime` prints it (`2026-11-30 04:40:04.361245`),
+/// in UTC.
+fn timestamp(at: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_micros(at).to_string().replacen('T', " ", 1).trim_end_matches('Z').to_owned()
 }

@@ -18,14 +18,22 @@ pub fn mpich() -> bool {
     std::env::var("MPI").is_ok_and(|mpi| mpi == "mpich")
 }
 
-/// `scripts/mpirun ARGS`, from the workspace, with a time limit.
+/// `scripts/mpirun ARGS`, from the workspace, with a time limit, and this
+/// build's profiling layer for `--trace` and `--watch`.
 pub fn mpirun(args: &[&str], limit: Duration) -> Outcome {
     Supervised::new(workspace().join("scripts/mpirun"))
         .args(args)
+        .env("MPI_WATCH_LIB", layer())
         .current_dir(workspace())
         .time_limit(limit)
         .run()
         .expect("scripts/mpirun starts")
+}
+
+/// This build's profiling layer: the one a program that is not ours (C,
+/// Python) must be given, as it has no build folder beside it.
+pub fn layer() -> PathBuf {
+    sibling("libmpiwatch.so")
 }
 
 /// The folder of this build's binaries, where `cargo build --workspace`
