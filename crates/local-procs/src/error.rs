@@ -62,6 +62,25 @@ pub enum Error {
     /// half-written, so the queue refuses to go on.
     #[error("the queue is broken: {0}")]
     QueueBroken(&'static str),
+    /// The pool was closed or terminated, or a map on it was abandoned.
+    #[error("the pool is not running: {0}")]
+    PoolNotRunning(&'static str),
+    /// `join` had to kill workers that had not ended within its limit.
+    #[error("pool workers {pids:?} had not ended within {limit:?} and were killed")]
+    WorkersKilled {
+        /// The killed workers' pids.
+        pids: Vec<i32>,
+        /// The limit they were given.
+        limit: Duration,
+    },
+    /// A pool worker died between tasks (no task was lost with it).
+    #[error("pool worker {pid} died ({how}) while idle, between tasks; the map was abandoned")]
+    WorkerDiedIdle {
+        /// The worker's pid.
+        pid: i32,
+        /// How it died.
+        how: String,
+    },
     /// A pool worker died while running a task.
     #[error("pool worker {pid} died ({how}) while running the task for input index {task}; the map was abandoned")]
     WorkerDied {

@@ -16,7 +16,16 @@
 //!
 //! Beyond Python: when a worker dies (a crash, a signal), Python's `map`
 //! waits forever. Here `map` returns [`Error::WorkerDied`] naming the task
-//! the worker was running, and the pool's workers are stopped and reaped.
+//! the worker was running (or [`Error::WorkerDiedIdle`] when it held none),
+//! and the pool's workers are stopped and reaped.
+//!
+//! `close` tells each worker to stop with a message of its own, rather than
+//! by closing its task pipe: another fork (a second pool, a `Process`)
+//! holds copies of those pipes, and their end would never come. `join` then
+//! waits for them; a worker it must kill is an error. A pool that was
+//! closed, terminated or left in the middle of a `map` (a panic) maps no
+//! more: [`Error::PoolNotRunning`]. A pool handle moved into a child
+//! process acts only in the process that made it.
 
 use std::borrow::Cow;
 use std::os::fd::{BorrowedFd, RawFd};
@@ -34,6 +43,7 @@ use crate::{Error, Process};
 
 /// A chunk of work: which function, through which typed runner, on which
 /// inputs (encoded), starting at which input index; as a worker receives it.
+/// A task whose runner is 0 tells the worker to stop.
 #[derive(Deserialize)]
 struct Task {
     runner: usize,
@@ -126,7 +136,21 @@ pub struct Pool {
     /// numbers: no copy through a pipe, no encoding.
     arena: Shared<NoHeader>,
     task_timeout: Option<Duration>,
-    broken: bool,
+    state: PoolState,
+    /// The process that made the pool: handles act only there.
+    creator: nix::unistd::Pid,
+}
+
+/// Where a pool stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PoolState {
+    Running,
+    /// A `map` is under way (if a map finds this, the previous one unwound).
+    Mapping,
+    Closed,
+    Terminated,
+    /// A worker died, or a map failed: the workers were stopped.
+    Broken,
 }
 
 impl Pool {
@@ -135,7 +159,14 @@ impl Pool {
         let count = workers.max(1);
         let progress: Shared<NoHeader> = Shared::new(count * SLOT)?;
         let arena: Shared<NoHeader> = Shared::new(count * region_size(count))?;
-        let mut pool = Pool { workers: Vec::with_capacity(count), progress, arena, task_timeout: None, broken: false };
+        let mut pool = Pool {
+            workers: Vec::with_capacity(count),
+            progress,
+            arena,
+            task_timeout: None,
+            state: PoolState::Running,
+            creator: nix::unistd::getpid(),
+        };
         for index in 0..count {
             let (task_tx, task_rx) = pipe::<Task>()?;
             let (done_tx, done_rx) = pipe::<Done>()?;
@@ -235,8 +266,18 @@ impl Pool {
         T: Serialize + DeserializeOwned + 'static,
         R: Serialize + DeserializeOwned + 'static,
     {
-        if self.broken {
-            return Err(Error::Disconnected);
+        match self.state {
+            PoolState::Running => {}
+            PoolState::Mapping => {
+                // The previous map unwound (a panic) with chunks in flight,
+                // whose results would be taken for this map's.
+                self.terminate();
+                self.state = PoolState::Broken;
+                return Err(Error::PoolNotRunning("a previous map was abandoned in the middle (a panic)"));
+            }
+            PoolState::Closed => return Err(Error::PoolNotRunning("it was closed")),
+            PoolState::Terminated => return Err(Error::PoolNotRunning("it was terminated")),
+            PoolState::Broken => return Err(Error::PoolNotRunning("a map failed and its workers were stopped")),
         }
         let chunk = chunk.max(1);
         let mut results = Results::<R>::new(total, chunk);
@@ -250,12 +291,14 @@ impl Pool {
             Route::Pipe(run_chunk::<T, R> as Runner as usize)
         };
         let chunks = Chunks { inputs, total, chunk, next: 0, buffer: Vec::with_capacity(chunk) };
+        self.state = PoolState::Mapping;
         let result = self.run_tasks(chunks, runner, function as usize, &mut results);
         if let Err(error) = result {
-            self.broken = true;
             self.terminate();
+            self.state = PoolState::Broken;
             return Err(error);
         }
+        self.state = PoolState::Running;
         Ok(results.finish())
     }
 
@@ -292,14 +335,15 @@ impl Pool {
                             TaskOut { runner, function, first, arena_bytes: encoded.len(), inputs: &[] }
                         }
                     };
-                    self.workers[w].busy = Some(first);
                     let sent = match self.workers[w].tasks.as_mut() {
                         Some(tasks) => tasks.send_as(&task),
                         None => Err(Error::Disconnected),
                     };
                     if sent.is_err() {
+                        // It died before it could take this task: idle.
                         return Err(self.death_of(w));
                     }
+                    self.workers[w].busy = Some(first);
                 }
             }
             // Wait for a result.
@@ -379,9 +423,11 @@ impl Pool {
         }
     }
 
-    /// Worker `w` stopped answering: find out how it died and on what.
+    /// Worker `w` stopped answering: find out how it died and on what (if
+    /// it held a task).
     fn death_of(&mut self, w: usize) -> Error {
         let task = slot(&self.progress, w).load(Ordering::Relaxed);
+        let busy = self.workers[w].busy.is_some();
         let worker = &mut self.workers[w];
         let pid = worker.process.pid().map_or(0, |p| p.as_raw());
         let how = match worker.process.join_timeout(Duration::from_secs(5)) {
@@ -392,32 +438,60 @@ impl Pool {
             Ok(Some(code)) => format!("exit status {code}"),
             _ => "stopped answering".to_owned(),
         };
-        Error::WorkerDied { task, pid, how }
-    }
-
-    /// No more tasks: each worker ends once it has finished its chunk.
-    pub fn close(&mut self) {
-        for worker in &mut self.workers {
-            worker.tasks = None;
+        if busy {
+            Error::WorkerDied { task, pid, how }
+        } else {
+            Error::WorkerDiedIdle { pid, how }
         }
     }
 
-    /// Wait for the workers to end (after [`close`](Self::close)); a worker
-    /// that has not ended within `limit` is killed.
+    /// No more tasks: each worker is told to stop, and ends once it has
+    /// finished its chunk. Maps are refused from now on.
+    pub fn close(&mut self) {
+        let stop = TaskOut { runner: 0, function: 0, first: 0, arena_bytes: 0, inputs: &[] };
+        for worker in &mut self.workers {
+            if let Some(mut tasks) = worker.tasks.take() {
+                // A worker that is gone already is join's to report.
+                let _ = tasks.send_as(&stop);
+            }
+        }
+        if matches!(self.state, PoolState::Running | PoolState::Mapping) {
+            self.state = PoolState::Closed;
+        }
+    }
+
+    /// Wait for the workers to end, after [`close`](Self::close) (or
+    /// [`terminate`](Self::terminate)). A worker that has not ended within
+    /// `limit` is killed, and that is an error ([`Error::WorkersKilled`]).
     pub fn join(&mut self, limit: Duration) -> Result<(), Error> {
+        if self.state == PoolState::Running {
+            return Err(Error::PoolNotRunning("join needs close() or terminate() first"));
+        }
         let deadline = Instant::now() + limit;
+        let mut killed = Vec::new();
         for worker in &mut self.workers {
             let left = deadline.saturating_duration_since(Instant::now());
             if worker.process.join_timeout(left)?.is_none() {
                 worker.process.kill()?;
                 worker.process.join()?;
+                killed.extend(worker.process.pid().map(|p| p.as_raw()));
             }
         }
-        Ok(())
+        if killed.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::WorkersKilled { pids: killed, limit })
+        }
     }
 
-    /// Stop the workers now (SIGTERM) and reap them.
+    /// Stop the workers now (SIGTERM) and reap them. Maps are refused from now on.
     pub fn terminate(&mut self) {
+        if nix::unistd::getpid() != self.creator {
+            return; // a copy of the handle in a child: the workers are not its
+        }
+        if matches!(self.state, PoolState::Running | PoolState::Mapping | PoolState::Closed) {
+            self.state = PoolState::Terminated;
+        }
         for worker in &mut self.workers {
             worker.tasks = None;
             let _ = worker.process.terminate();
@@ -432,7 +506,8 @@ impl Pool {
 }
 
 impl Drop for Pool {
-    /// Like leaving Python's `with Pool(...)` block: the workers are terminated.
+    /// Like leaving Python's `with Pool(...)` block: the workers are
+    /// terminated (by the process that made the pool only).
     fn drop(&mut self) {
         self.terminate();
     }
@@ -521,6 +596,9 @@ fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsiz
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
     }
     while let Ok(Some(task)) = tasks.recv() {
+        if task.runner == 0 {
+            return; // close(): stop
+        }
         let reply = if task.arena_bytes > 0 {
             // SAFETY: a task with arena bytes carries the address of an
             // ArenaRunner instantiated in the parent, which this worker is a

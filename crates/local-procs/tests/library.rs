@@ -57,3 +57,58 @@ fn a_consumer_killed_while_it_waits_leaves_the_queue_working() {
     assert!(run.stdout.contains("second consumer got 42"), "{}", run.describe());
     assert!(run.stdout.contains("second consumer: Ok(0)"), "{}", run.describe());
 }
+
+#[test]
+fn closing_a_pool_beside_another_stops_its_workers_by_message() {
+    let run = check("pool-close-beside-another");
+    assert!(run.stdout.contains("join a: Ok(())"), "{}", run.describe());
+    assert!(run.stdout.contains("map b: true"), "{}", run.describe());
+    assert!(run.stdout.contains("join b: Ok(())"), "{}", run.describe());
+}
+
+#[test]
+fn a_pool_closed_or_terminated_maps_no_more_and_says_why() {
+    let run = check("pool-after-close");
+    assert!(
+        run.stdout.contains("join while running: Err(\"the pool is not running: join needs close()"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout.contains("map after close: Err(\"the pool is not running: it was closed\")"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout.contains("map after terminate: Err(\"the pool is not running: it was terminated\")"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_worker_that_dies_idle_is_not_blamed_for_a_task() {
+    let run = check("pool-idle-worker-dies");
+    assert!(run.stdout.contains("first map: true"), "{}", run.describe());
+    assert!(run.stdout.contains("second map: Err(\"pool worker"), "{}", run.describe());
+    assert!(run.stdout.contains("while idle, between tasks"), "{}", run.describe());
+    assert!(!run.stdout.contains("input index"), "{}", run.describe());
+}
+
+#[test]
+fn a_map_abandoned_by_a_panic_does_not_hand_its_results_to_the_next() {
+    let run = check("pool-panic-in-map");
+    assert!(run.stdout.contains("first map unwound: true"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("second map: error: the pool is not running: a previous map was abandoned")
+            || run.stdout.contains("second map: correct true"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_pool_handle_dropped_in_a_child_leaves_the_parents_workers_alone() {
+    let run = check("pool-dropped-in-child");
+    assert!(run.stdout.contains("map after the child dropped its copy: Ok(true)"), "{}", run.describe());
+}

@@ -3,11 +3,20 @@
 //! harness must not do) and prints what the test checks.
 //!
 //! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill |
-//! queue-owner-died | queue-waiter-killed`
+//! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
+//! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child`
 
 use std::time::{Duration, Instant};
 
-use local_procs::{current_name, exit_cleanup, Process, Queue};
+use local_procs::{current_name, exit_cleanup, Pool, Process, Queue};
+
+fn square(x: u64) -> u64 {
+    x * x
+}
+
+fn squares(n: u64) -> Vec<u64> {
+    (0..n).map(square).collect()
+}
 
 /// Wait (bounded) until `ready` holds.
 fn until(what: &str, ready: impl Fn() -> bool) {
@@ -102,6 +111,75 @@ fn main() {
             until("the second consumer waits", || queue.waiting_getters() == 2);
             queue.put(&42).expect("put");
             println!("second consumer: {:?}", second.join().map_err(|e| e.to_string()));
+        }
+        // Closing one pool while another is alive: the other's workers hold
+        // copies of its task pipes, so their end never comes; the stop
+        // message does. (A join that had to wait out its minute would fail
+        // the test's time limit.)
+        "pool-close-beside-another" => {
+            let mut a = Pool::new(2).expect("pool a");
+            let mut b = Pool::new(2).expect("pool b");
+            a.close();
+            println!("join a: {:?}", a.join(Duration::from_secs(60)).map_err(|e| e.to_string()));
+            println!("map b: {}", b.map(square, 0..10).expect("map b") == squares(10));
+            b.close();
+            println!("join b: {:?}", b.join(Duration::from_secs(60)).map_err(|e| e.to_string()));
+        }
+        "pool-after-close" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            println!("join while running: {:?}", pool.join(Duration::from_secs(5)).map_err(|e| e.to_string()));
+            pool.close();
+            println!("map after close: {:?}", pool.map(square, 0..4).map_err(|e| e.to_string()));
+            pool.join(Duration::from_secs(30)).expect("join");
+            let mut other = Pool::new(2).expect("a pool");
+            other.terminate();
+            println!("map after terminate: {:?}", other.map(square, 0..4).map_err(|e| e.to_string()));
+        }
+        // A worker killed between maps held no task: say so, blame none.
+        "pool-idle-worker-dies" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            println!("first map: {}", pool.map(square, 0..100).expect("map") == squares(100));
+            let pid = pool.pids()[0];
+            // SAFETY: killing a worker of ours.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            until("the worker is gone", || {
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+            });
+            println!(
+                "second map: {:?}",
+                pool.map(square, 0..100).map(|r| r == squares(100)).map_err(|e| e.to_string())
+            );
+        }
+        // A map left by a panic (here, in its inputs) leaves chunks in
+        // flight; the next map must not take their results as its own.
+        "pool-panic-in-map" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            let inputs = (0..1000u64).map(|x| if x == 900 { panic!("input 900") } else { x });
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.map_chunked(square, inputs.collect(), 10)
+            }));
+            println!("first map unwound: {}", unwound.is_err());
+            let again = pool.map(square, 0..1000u64);
+            match again {
+                Ok(results) => println!("second map: correct {}", results == squares(1000)),
+                Err(error) => println!("second map: error: {error}"),
+            }
+        }
+        // The child's copy of the parent's pool (fork copies it), dropped in
+        // the child, must leave the parent's workers alone: a handle acts
+        // only in the process that made it.
+        "pool-dropped-in-child" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            let address = &mut pool as *mut Pool as usize;
+            let mut child = Process::new(move || {
+                // SAFETY: the child's memory is a copy of the parent's, so the
+                // address holds the child's own copy of the pool, dropped once
+                // here, never used again (the child leaves with _exit).
+                unsafe { std::ptr::drop_in_place(address as *mut Pool) };
+            });
+            child.start().expect("the child starts");
+            child.join().expect("the child ends");
+            println!("map after the child dropped its copy: {:?}", pool.map(square, 0..10).map(|r| r == squares(10)));
         }
         other => {
             eprintln!("library-checks: unknown case '{other}'");
