@@ -1,6 +1,8 @@
 //! The process library where no lesson goes: numbering, lost exit codes,
-//! real-time signals. Each case runs in `library-checks`, a program of its
-//! own (the harness does not fork), under `supervise`.
+//! real-time signals, queues and pools in failure, a late party at a
+//! barrier, and the claims the library's docs make. Each case runs in
+//! `library-checks`, a program of its own (the harness does not fork),
+//! under `supervise`. No test asserts a time.
 
 use std::time::Duration;
 
@@ -111,4 +113,31 @@ fn a_map_abandoned_by_a_panic_does_not_hand_its_results_to_the_next() {
 fn a_pool_handle_dropped_in_a_child_leaves_the_parents_workers_alone() {
     let run = check("pool-dropped-in-child");
     assert!(run.stdout.contains("map after the child dropped its copy: Ok(true)"), "{}", run.describe());
+}
+
+#[test]
+fn a_late_party_holds_the_early_one_at_the_barrier() {
+    assert_eq!(check("barrier-late-party").stdout.trim(), "late arrived, then early passed");
+}
+
+#[test]
+fn the_librarys_claims_hold() {
+    let run = check("claims");
+    assert!(
+        run.stdout.contains("fork with 2 threads: Err(\"cannot fork safely: this program runs 2 threads"),
+        "{}",
+        run.describe()
+    );
+    assert!(run.stdout.contains("too large: Err(\"a message of"), "{}", run.describe());
+    assert!(run.stdout.contains("put on a full queue: Err(\"gave up after 100ms\")"), "{}", run.describe());
+    let run = check("claims-after-fork");
+    assert!(
+        run.stdout.contains("every producer's items in order: true, counts [2000, 2000, 2000]"),
+        "{}",
+        run.describe()
+    );
+    assert!(run.stdout.contains("join_timeout on a sleeper: Ok(None)"), "{}", run.describe());
+    assert!(run.stdout.contains("then killed: Ok(-9)"), "{}", run.describe());
+    assert!(run.stdout.contains("miscounted: Err(\"the inputs' iterator promised 10 items"), "{}", run.describe());
+    assert!(run.stdout.contains("task timeout: Err(\"gave up after 200ms\")"), "{}", run.describe());
 }

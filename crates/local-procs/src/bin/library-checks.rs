@@ -8,10 +8,15 @@
 
 use std::time::{Duration, Instant};
 
-use local_procs::{current_name, exit_cleanup, Pool, Process, Queue};
+use local_procs::{current_name, exit_cleanup, Barrier, Pool, Process, Queue};
 
 fn square(x: u64) -> u64 {
     x * x
+}
+
+fn sleepy(x: u64) -> u64 {
+    std::thread::sleep(Duration::from_secs(30));
+    x
 }
 
 fn squares(n: u64) -> Vec<u64> {
@@ -180,6 +185,106 @@ fn main() {
             child.start().expect("the child starts");
             child.join().expect("the child ends");
             println!("map after the child dropped its copy: {:?}", pool.map(square, 0..10).map(|r| r == squares(10)));
+        }
+        // A party that arrives late holds the other at the barrier: the
+        // early one passes only after the late one has arrived.
+        "barrier-late-party" => {
+            let barrier = Barrier::new(2).expect("a barrier");
+            let mut events: Queue<String> = Queue::new().expect("a queue");
+            let (early_barrier, mut early_events) = (barrier.clone(), events.clone());
+            let mut early = Process::new(move || {
+                early_barrier.wait_timeout(Duration::from_secs(20)).expect("the barrier");
+                early_events.put(&"early passed".to_owned()).expect("put");
+            });
+            let (late_barrier, mut late_events) = (barrier.clone(), events.clone());
+            let mut late = Process::new(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                late_events.put(&"late arrived".to_owned()).expect("put");
+                late_barrier.wait_timeout(Duration::from_secs(20)).expect("the barrier");
+            });
+            early.start().expect("start");
+            late.start().expect("start");
+            let first = events.get_timeout(Duration::from_secs(20)).expect("an event");
+            let second = events.get_timeout(Duration::from_secs(20)).expect("an event");
+            println!("{first}, then {second}");
+            early.join().expect("join");
+            late.join().expect("join");
+        }
+        // Claims the library makes, each checked once.
+        "claims" => {
+            // fork refuses a program that runs other threads
+            let _thread = std::thread::spawn(|| std::thread::sleep(Duration::from_secs(30)));
+            until("the thread runs", || {
+                std::fs::read_to_string("/proc/self/status").is_ok_and(|s| s.contains("Threads:\t2"))
+            });
+            let mut p = Process::new(|| {});
+            println!("fork with 2 threads: {:?}", p.start().map_err(|e| e.to_string()));
+
+            let mut small: Queue<Vec<u8>> = Queue::with_capacity(64).expect("a queue");
+            println!("too large: {:?}", small.put(&vec![0u8; 1000]).map_err(|e| e.to_string()));
+            small.put(&vec![1u8; 40]).expect("fits");
+            let started = Instant::now();
+            let full = small.put_timeout(&vec![2u8; 40], Duration::from_millis(100)).map_err(|e| e.to_string());
+            println!(
+                "put on a full queue: {full:?}, after at least 100 ms: {}",
+                started.elapsed() >= Duration::from_millis(100)
+            );
+        }
+        "claims-after-fork" => {
+            // first in, first out, per producer
+            let mut queue: Queue<(u32, u32)> = Queue::with_capacity(1 << 16).expect("a queue");
+            let mut producers: Vec<Process> = (0..3)
+                .map(|id| {
+                    let mut q = queue.clone();
+                    Process::new(move || {
+                        for seq in 0..2000 {
+                            q.put(&(id, seq)).expect("put");
+                        }
+                    })
+                })
+                .collect();
+            for p in &mut producers {
+                p.start().expect("start");
+            }
+            let mut next = [0u32; 3];
+            let mut in_order = true;
+            for _ in 0..6000 {
+                let (id, seq) = queue.get_timeout(Duration::from_secs(20)).expect("an item");
+                in_order &= seq == next[id as usize];
+                next[id as usize] = seq + 1;
+            }
+            for p in &mut producers {
+                p.join().expect("join");
+            }
+            println!("every producer's items in order: {in_order}, counts {next:?}");
+
+            // join_timeout: None while running
+            let mut sleeper = Process::new(|| std::thread::sleep(Duration::from_secs(60)));
+            sleeper.start().expect("start");
+            println!(
+                "join_timeout on a sleeper: {:?}",
+                sleeper.join_timeout(Duration::from_millis(50)).map_err(|e| e.to_string())
+            );
+            sleeper.kill().expect("kill");
+            println!("then killed: {:?}", sleeper.join().map_err(|e| e.to_string()));
+
+            // the pool: an iterator that miscounts, a task over its time limit
+            let mut pool = Pool::new(2).expect("a pool");
+            let liar = (0..10u64).take(5).chain(std::iter::empty());
+            struct Liar<I>(I);
+            impl<I: Iterator<Item = u64>> Iterator for Liar<I> {
+                type Item = u64;
+                fn next(&mut self) -> Option<u64> {
+                    self.0.next()
+                }
+                fn size_hint(&self) -> (usize, Option<usize>) {
+                    (10, Some(10))
+                }
+            }
+            println!("miscounted: {:?}", pool.map(square, Liar(liar)).map_err(|e| e.to_string()));
+            let mut slow = Pool::new(1).expect("a pool");
+            slow.set_task_timeout(Some(Duration::from_millis(200)));
+            println!("task timeout: {:?}", slow.map(sleepy, 0..2u64).map_err(|e| e.to_string()));
         }
         other => {
             eprintln!("library-checks: unknown case '{other}'");
