@@ -8,6 +8,12 @@
 //! | `Pipe(duplex=False)`            | [`pipe()`]                            |
 //! | `Queue()`                       | [`Queue`]                             |
 //! | `Lock()`, `Barrier(n)`          | [`Lock`], [`Barrier`]                 |
+//! | `Event()`, `Semaphore(n)`       | [`Event`], [`Semaphore`]              |
+//! | `Condition()`                   | [`Condition`]                         |
+//! | `Value('i', 0)`, `Array('d', n)`| [`Value`], [`Array`]                  |
+//! | `Pool()` (one worker per core)  | [`Pool::with_cores`]                  |
+//! | `active_children()`             | [`active_children`]                   |
+//! | `parent_process()`              | [`parent_process`]                    |
 //! | `Pool(n).map(f, xs)`            | [`Pool::new`], [`Pool::map`]          |
 //! | `current_process().name`        | [`current_name`]                      |
 //!
@@ -28,10 +34,12 @@ pub mod queue;
 mod shm;
 pub mod supervise;
 pub mod sync;
+pub mod value;
 
 pub use error::Error;
 pub use pipe::pipe;
 pub use pool::Pool;
-pub use process::{current_name, exit_cleanup, Process, Run};
+pub use process::{active_children, current_name, exit_cleanup, parent_process, Process, Run};
 pub use queue::Queue;
-pub use sync::{Barrier, Lock};
+pub use sync::{Barrier, Condition, Event, Lock, Semaphore};
+pub use value::{Array, Plain, Value};

@@ -204,6 +204,11 @@ impl Pool {
         Ok(pool)
     }
 
+    /// A pool of one worker per core of this machine: Python's `Pool()`.
+    pub fn with_cores() -> Result<Self, Error> {
+        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
     /// Give up a `map` when no chunk has finished for this long (default:
     /// wait as long as it takes, as Python does).
     pub fn set_task_timeout(&mut self, limit: Option<Duration>) {

@@ -420,6 +420,36 @@ fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// The children started and not yet joined that are still running
+/// (Python's `active_children()`), as pids. It only looks: a child that has
+/// ended stays for its `Process` to reap, with its exit code.
+pub fn active_children() -> Vec<Pid> {
+    lock(&CHILDREN)
+        .iter()
+        .map(|(pid, _)| *pid)
+        .filter(|pid| {
+            // SAFETY: waitid with WNOWAIT reports whether our child has
+            // exited without reaping it; the siginfo is ours to fill.
+            unsafe {
+                let mut info: libc::siginfo_t = std::mem::zeroed();
+                let rc = libc::waitid(
+                    libc::P_PID,
+                    pid.as_raw() as libc::id_t,
+                    &mut info,
+                    libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+                );
+                rc == 0 && info.si_pid() == 0
+            }
+        })
+        .collect()
+}
+
+/// The process that started this one, when this one was started by
+/// [`Process::start`] (Python's `parent_process()`); `None` in the program itself.
+pub fn parent_process() -> Option<Pid> {
+    (!lock(&IDENTITY).name.is_empty()).then(getppid)
+}
+
 /// What Python does when a program ends: terminate (SIGTERM) the daemon
 /// children still running, then wait for every child not yet joined.
 /// The `local-procs` binary calls it when a scenario returns; every child

@@ -141,3 +141,22 @@ fn the_librarys_claims_hold() {
     assert!(run.stdout.contains("miscounted: Err(\"the inputs' iterator promised 10 items"), "{}", run.describe());
     assert!(run.stdout.contains("task timeout: Err(\"gave up after 200ms\")"), "{}", run.describe());
 }
+
+#[test]
+fn the_rest_of_multiprocessings_vocabulary_works_across_processes() {
+    let run = check("vocabulary");
+    for expected in [
+        "active children: 4",
+        "value: 4000; active children after join: 0",
+        "array: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]",
+        "event seen: 1; is_set: true",
+        "semaphore: at most 2 inside; value back to 2",
+        "condition: saw 7",
+        "parent_process: in a child, the parent: true; in the program: None",
+        "map: true",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}: {}", run.describe());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(run.stdout.contains(&format!("pool with cores: {cores} workers for {cores} cores")), "{}", run.describe());
+}

@@ -8,7 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use local_procs::{current_name, exit_cleanup, Barrier, Pool, Process, Queue};
+use local_procs::{
+    active_children, current_name, exit_cleanup, parent_process, Array, Barrier, Condition, Event, Pool, Process,
+    Queue, Semaphore, Value,
+};
 
 fn square(x: u64) -> u64 {
     x * x
@@ -285,6 +288,122 @@ fn main() {
             let mut slow = Pool::new(1).expect("a pool");
             slow.set_task_timeout(Some(Duration::from_millis(200)));
             println!("task timeout: {:?}", slow.map(sleepy, 0..2u64).map_err(|e| e.to_string()));
+        }
+        // The rest of multiprocessing's vocabulary, across processes.
+        "vocabulary" => {
+            let limit = Duration::from_secs(20);
+            // Value: four processes add 1000 each under the lock, once told
+            // to go (so that all four are still running when counted).
+            let counter = Value::new(0u64).expect("a value");
+            let go = Event::new().expect("an event");
+            let mut adders: Vec<Process> = (0..4)
+                .map(|_| {
+                    let (counter, go) = (counter.clone(), go.clone());
+                    Process::new(move || {
+                        assert!(go.wait_timeout(limit), "never told to go");
+                        for _ in 0..1000 {
+                            *counter.lock() += 1;
+                        }
+                    })
+                })
+                .collect();
+            for p in &mut adders {
+                p.start().expect("start");
+            }
+            println!("active children: {}", active_children().len());
+            go.set();
+            for p in &mut adders {
+                p.join().expect("join");
+            }
+            println!("value: {}; active children after join: {}", counter.get(), active_children().len());
+
+            // Array: a child fills it, the parent reads it.
+            let array = Array::new(&[0u64; 10]).expect("an array");
+            let filler = array.clone();
+            let mut child = Process::new(move || {
+                for (i, x) in filler.lock().iter_mut().enumerate() {
+                    *x = (i * i) as u64;
+                }
+            });
+            child.start().expect("start");
+            child.join().expect("join");
+            println!("array: {:?}", array.to_vec());
+
+            // Event: the child waits for the flag the parent sets.
+            let flag = Event::new().expect("an event");
+            let (waiter, answer) = (flag.clone(), Value::new(0u8).expect("a value"));
+            let seen = answer.clone();
+            let mut child = Process::new(move || seen.set(u8::from(waiter.wait_timeout(limit))));
+            child.start().expect("start");
+            flag.set();
+            child.join().expect("join");
+            println!("event seen: {}; is_set: {}", answer.get(), flag.is_set());
+
+            // Semaphore: at most 2 of 5 in the section; count the most seen.
+            let slots = Semaphore::new(2).expect("a semaphore");
+            let (inside, most) = (Value::new(0u32).expect("a value"), Value::new(0u32).expect("a value"));
+            let mut workers: Vec<Process> = (0..5)
+                .map(|_| {
+                    let (slots, inside, most) = (slots.clone(), inside.clone(), most.clone());
+                    Process::new(move || {
+                        assert!(slots.acquire_timeout(limit));
+                        let now = {
+                            let mut n = inside.lock();
+                            *n += 1;
+                            *n
+                        };
+                        {
+                            let mut m = most.lock();
+                            *m = (*m).max(now);
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                        *inside.lock() -= 1;
+                        slots.release();
+                    })
+                })
+                .collect();
+            for p in &mut workers {
+                p.start().expect("start");
+            }
+            for p in &mut workers {
+                p.join().expect("join");
+            }
+            println!("semaphore: at most {} inside; value back to {}", most.get(), slots.value());
+
+            // Condition: the parent waits until a child has changed a value.
+            let condition = Condition::new().expect("a condition");
+            let count = Value::new(0u32).expect("a value");
+            let (c, n) = (condition.clone(), count.clone());
+            let mut producer = Process::new(move || {
+                let _held = c.acquire();
+                n.set(7);
+                c.notify_all();
+            });
+            producer.start().expect("start");
+            {
+                let mut held = condition.acquire();
+                while count.get() == 0 {
+                    assert!(held.wait_timeout(limit), "no notification");
+                }
+            }
+            producer.join().expect("join");
+            println!("condition: saw {}", count.get());
+
+            // parent_process, and a pool of one worker per core.
+            let here = Value::new(0i32).expect("a value");
+            let there = here.clone();
+            let mut child = Process::new(move || there.set(parent_process().map_or(-1, |p| p.as_raw())));
+            child.start().expect("start");
+            child.join().expect("join");
+            println!(
+                "parent_process: in a child, the parent: {}; in the program: {:?}",
+                here.get() == std::process::id() as i32,
+                parent_process()
+            );
+            let mut pool = Pool::with_cores().expect("a pool");
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            println!("pool with cores: {} workers for {cores} cores", pool.workers());
+            println!("map: {}", pool.map(square, 0..100).expect("map") == squares(100));
         }
         other => {
             eprintln!("library-checks: unknown case '{other}'");
