@@ -12,6 +12,7 @@
 //! | `Condition()`                   | [`Condition`]                         |
 //! | `Value('i', 0)`, `Array('d', n)`| [`Value`], [`Array`]                  |
 //! | `Pool()` (one worker per core)  | [`Pool::with_cores`]                  |
+//! | `starmap`, `imap`, `imap_unordered`, `apply` | [`Pool::starmap`], [`Pool::imap`], [`Pool::imap_unordered`], [`Pool::apply`] |
 //! | `active_children()`             | [`active_children`]                   |
 //! | `parent_process()`              | [`parent_process`]                    |
 //! | `Pool(n).map(f, xs)`            | [`Pool::new`], [`Pool::map`]          |

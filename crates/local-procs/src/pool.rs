@@ -259,6 +259,92 @@ impl Pool {
         self.map_counted(function, inputs.into_iter(), total, chunk)
     }
 
+    /// Python's `starmap`: apply a function of two arguments to every pair
+    /// of inputs, in the workers; the results come back in input order.
+    ///
+    /// ```no_run
+    /// use local_procs::Pool;
+    ///
+    /// fn power(base: u64, exponent: u32) -> u64 {
+    ///     base.pow(exponent)
+    /// }
+    /// let mut pool = Pool::new(2).unwrap();
+    /// let powers = pool.starmap(power, [(2, 10), (3, 3), (10, 2)]).unwrap();
+    /// assert_eq!(powers, [1024, 27, 100]);
+    /// ```
+    pub fn starmap<A, B, R>(
+        &mut self,
+        function: fn(A, B) -> R,
+        inputs: impl IntoIterator<Item = (A, B)>,
+    ) -> Result<Vec<R>, Error>
+    where
+        A: Serialize + DeserializeOwned + 'static,
+        B: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        let inputs: Vec<(A, B)> = inputs.into_iter().collect();
+        let total = inputs.len();
+        let chunk = total.div_ceil(self.workers.len() * 4).max(1);
+        let runner = Route::Pipe(run_star_chunk::<A, B, R> as Runner as usize);
+        self.map_routed(function as usize, runner, inputs.into_iter(), total, chunk, None)
+    }
+
+    /// Python's `imap`: the results of [`map`](Self::map), as an iterator in
+    /// input order. Unlike Python's, the whole map is done before the
+    /// first result is given: it is `map`, handed out one at a time.
+    pub fn imap<T, R>(
+        &mut self,
+        function: fn(T) -> R,
+        inputs: impl IntoIterator<Item = T>,
+    ) -> Result<std::vec::IntoIter<R>, Error>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        Ok(self.map(function, inputs)?.into_iter())
+    }
+
+    /// Python's `imap_unordered`: the results in the order the workers
+    /// finished their chunks, not the inputs' order. As with
+    /// [`imap`](Self::imap), the whole map is done first.
+    pub fn imap_unordered<T, R>(
+        &mut self,
+        function: fn(T) -> R,
+        inputs: impl IntoIterator<Item = T>,
+    ) -> Result<std::vec::IntoIter<R>, Error>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        let inputs: Vec<T> = inputs.into_iter().collect();
+        let total = inputs.len();
+        let chunk = total.div_ceil(self.workers.len() * 4).max(1);
+        let runner = Route::Pipe(run_chunk::<T, R> as Runner as usize);
+        let mut finished = Vec::new();
+        let results =
+            self.map_routed(function as usize, runner, inputs.into_iter(), total, chunk, Some(&mut finished))?;
+        // Regroup the ordered results by the order their chunks finished.
+        let mut slots: Vec<Option<R>> = results.into_iter().map(Some).collect();
+        let mut unordered = Vec::with_capacity(total);
+        for first in finished {
+            for slot in &mut slots[first..(first + chunk).min(total)] {
+                unordered.extend(slot.take());
+            }
+        }
+        Ok(unordered.into_iter())
+    }
+
+    /// Python's `apply`: run `function` on one input in a worker, and wait
+    /// for its result.
+    pub fn apply<T, R>(&mut self, function: fn(T) -> R, input: T) -> Result<R, Error>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        let mut results = self.map_chunked(function, vec![input], 1)?;
+        results.pop().ok_or(Error::Disconnected)
+    }
+
     /// Map over exactly `total` inputs, `chunk` at a time.
     fn map_counted<T, R>(
         &mut self,
@@ -270,6 +356,35 @@ impl Pool {
     where
         T: Serialize + DeserializeOwned + 'static,
         R: Serialize + DeserializeOwned + 'static,
+    {
+        let chunk = chunk.max(1);
+        // Plain numbers whose chunk (inputs and results) fits a worker's
+        // region go through the arena; anything else through the pipes.
+        let fits =
+            chunk * (std::mem::size_of::<T>() + std::mem::size_of::<R>()) + 64 <= region_size(self.workers.len());
+        let runner = if is_plain_number::<T>() && is_plain_number::<R>() && fits {
+            Route::Arena(run_chunk_in_arena::<T, R> as ArenaRunner as usize)
+        } else {
+            Route::Pipe(run_chunk::<T, R> as Runner as usize)
+        };
+        self.map_routed(function as usize, runner, inputs, total, chunk, None)
+    }
+
+    /// Map `function` (an address, run by `runner`) over exactly `total`
+    /// inputs, `chunk` at a time; note in `finished` the first input index
+    /// of each chunk as it completes, if asked.
+    fn map_routed<T, R>(
+        &mut self,
+        function: usize,
+        runner: Route,
+        inputs: impl Iterator<Item = T>,
+        total: usize,
+        chunk: usize,
+        finished: Option<&mut Vec<usize>>,
+    ) -> Result<Vec<R>, Error>
+    where
+        T: Serialize + 'static,
+        R: DeserializeOwned + 'static,
     {
         match self.state {
             PoolState::Running => {}
@@ -286,18 +401,9 @@ impl Pool {
         }
         let chunk = chunk.max(1);
         let mut results = Results::<R>::new(total, chunk);
-        // Plain numbers whose chunk (inputs and results) fits a worker's
-        // region go through the arena; anything else through the pipes.
-        let fits =
-            chunk * (std::mem::size_of::<T>() + std::mem::size_of::<R>()) + 64 <= region_size(self.workers.len());
-        let runner = if is_plain_number::<T>() && is_plain_number::<R>() && fits {
-            Route::Arena(run_chunk_in_arena::<T, R> as ArenaRunner as usize)
-        } else {
-            Route::Pipe(run_chunk::<T, R> as Runner as usize)
-        };
         let chunks = Chunks { inputs, total, chunk, next: 0, buffer: Vec::with_capacity(chunk) };
         self.state = PoolState::Mapping;
-        let result = self.run_tasks(chunks, runner, function as usize, &mut results);
+        let result = self.run_tasks(chunks, runner, function, &mut results, finished);
         if let Err(error) = result {
             self.terminate();
             self.state = PoolState::Broken;
@@ -313,6 +419,7 @@ impl Pool {
         runner: Route,
         function: usize,
         results: &mut Results<R>,
+        mut finished: Option<&mut Vec<usize>>,
     ) -> Result<(), Error>
     where
         T: Serialize + 'static,
@@ -357,6 +464,9 @@ impl Pool {
                 match self.workers[w].results.recv() {
                     Ok(Some(Done::Ok { first, outputs })) => {
                         results.put(first, &outputs)?;
+                        if let Some(finished) = finished.as_mut() {
+                            finished.push(first);
+                        }
                         self.workers[w].busy = None;
                         outstanding -= 1;
                         last_progress = Instant::now();
@@ -367,6 +477,9 @@ impl Pool {
                         let region = unsafe { region(&self.arena, w, region_size(self.workers.len())) };
                         let bytes = region.get(offset..offset + len).ok_or(Error::Disconnected)?;
                         results.put(first, bytes)?;
+                        if let Some(finished) = finished.as_mut() {
+                            finished.push(first);
+                        }
                         self.workers[w].busy = None;
                         outstanding -= 1;
                         last_progress = Instant::now();
@@ -640,6 +753,25 @@ fn run_chunk<T: DeserializeOwned + 'static, R: Serialize + 'static>(
     for (offset, input) in inputs.into_iter().enumerate() {
         progress.store(first + offset, Ordering::Relaxed);
         outputs.push(function(input));
+    }
+    encode(&outputs).map(Cow::into_owned)
+}
+
+/// Like [`run_chunk`], for a `fn(A, B) -> R` over pairs (`starmap`).
+fn run_star_chunk<A: DeserializeOwned + 'static, B: DeserializeOwned + 'static, R: Serialize + 'static>(
+    function: usize,
+    inputs: &[u8],
+    first: usize,
+    progress: &AtomicUsize,
+) -> Result<Vec<u8>, postcard::Error> {
+    // SAFETY: as in run_chunk, for the address of a `fn(A, B) -> R` taken in
+    // the parent (see `starmap`) and paired with this instantiation.
+    let function = unsafe { std::mem::transmute::<usize, fn(A, B) -> R>(function) };
+    let inputs: Vec<(A, B)> = decode(inputs)?;
+    let mut outputs = Vec::with_capacity(inputs.len());
+    for (offset, (a, b)) in inputs.into_iter().enumerate() {
+        progress.store(first + offset, Ordering::Relaxed);
+        outputs.push(function(a, b));
     }
     encode(&outputs).map(Cow::into_owned)
 }

@@ -154,6 +154,10 @@ fn the_rest_of_multiprocessings_vocabulary_works_across_processes() {
         "condition: saw 7",
         "parent_process: in a child, the parent: true; in the program: None",
         "map: true",
+        "starmap: [1024, 27, 100]",
+        "imap: true",
+        "imap_unordered, sorted: true",
+        "apply: 144",
     ] {
         assert!(run.stdout.contains(expected), "{expected}: {}", run.describe());
     }

@@ -17,6 +17,10 @@ fn square(x: u64) -> u64 {
     x * x
 }
 
+fn power(base: u64, exponent: u32) -> u64 {
+    base.pow(exponent)
+}
+
 fn sleepy(x: u64) -> u64 {
     std::thread::sleep(Duration::from_secs(30));
     x
@@ -404,6 +408,12 @@ fn main() {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             println!("pool with cores: {} workers for {cores} cores", pool.workers());
             println!("map: {}", pool.map(square, 0..100).expect("map") == squares(100));
+            println!("starmap: {:?}", pool.starmap(power, [(2u64, 10u32), (3, 3), (10, 2)]).expect("starmap"));
+            println!("imap: {}", pool.imap(square, 0..100).expect("imap").eq(squares(100)));
+            let mut unordered: Vec<u64> = pool.imap_unordered(square, 0..100).expect("imap_unordered").collect();
+            unordered.sort_unstable();
+            println!("imap_unordered, sorted: {}", unordered == squares(100));
+            println!("apply: {}", pool.apply(square, 12).expect("apply"));
         }
         other => {
             eprintln!("library-checks: unknown case '{other}'");
