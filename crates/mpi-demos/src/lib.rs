@@ -10,4 +10,3 @@
 
 pub mod diag;
 pub mod launch;
-pub mod plot;

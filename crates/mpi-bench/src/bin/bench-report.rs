@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use mpi_demos::plot::{Chart, Series};
+use mpi_bench::plot::{Chart, Series};
 
 /// Medians, ratios, table and plots from the benchmark's raw runs.
 #[derive(Parser)]
