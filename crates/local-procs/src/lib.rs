@@ -13,6 +13,7 @@
 //! | `Value('i', 0)`, `Array('d', n)`| [`Value`], [`Array`]                  |
 //! | `Pool()` (one worker per core)  | [`Pool::with_cores`]                  |
 //! | `starmap`, `imap`, `imap_unordered`, `apply` | [`Pool::starmap`], [`Pool::imap`], [`Pool::imap_unordered`], [`Pool::apply`] |
+//! | `apply_async(f, (x,)).get()`    | [`Pool::apply_async`], [`AsyncResult::get`] |
 //! | `active_children()`             | [`active_children`]                   |
 //! | `parent_process()`              | [`parent_process`]                    |
 //! | `Pool(n).map(f, xs)`            | [`Pool::new`], [`Pool::map`]          |
@@ -39,7 +40,7 @@ pub mod value;
 
 pub use error::Error;
 pub use pipe::pipe;
-pub use pool::Pool;
+pub use pool::{AsyncResult, Pool};
 pub use process::{active_children, current_name, exit_cleanup, parent_process, Process, Run};
 pub use queue::Queue;
 pub use sync::{Barrier, Condition, Event, Lock, Semaphore};

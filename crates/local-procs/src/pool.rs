@@ -126,6 +126,16 @@ struct Worker {
     results: Receiver<Done>,
     /// First input index of the chunk it is running, if any.
     busy: Option<usize>,
+    /// The `apply_async` task it is running, if any.
+    reserved: Option<u64>,
+}
+
+/// The result of [`Pool::apply_async`], to collect later with
+/// [`get`](Self::get) (Python's `AsyncResult`).
+#[must_use = "an async result is collected with get()"]
+pub struct AsyncResult<R> {
+    id: u64,
+    _type: std::marker::PhantomData<fn() -> R>,
 }
 
 /// A pool of worker processes; see the module docs.
@@ -139,6 +149,10 @@ pub struct Pool {
     state: PoolState,
     /// The process that made the pool: handles act only there.
     creator: nix::unistd::Pid,
+    /// `apply_async` tasks: the next id, and results collected (by a map
+    /// that needed their workers) before their `get`.
+    next_async: u64,
+    collected: std::collections::HashMap<u64, Vec<u8>>,
 }
 
 /// Where a pool stands.
@@ -166,6 +180,8 @@ impl Pool {
             task_timeout: None,
             state: PoolState::Running,
             creator: nix::unistd::getpid(),
+            next_async: 0,
+            collected: std::collections::HashMap::new(),
         };
         for index in 0..count {
             let (task_tx, task_rx) = pipe::<Task>()?;
@@ -199,7 +215,7 @@ impl Pool {
             .with_name(format!("PoolWorker-{}", index + 1))
             .daemon(true);
             process.start()?;
-            pool.workers.push(Worker { process, tasks: Some(task_tx), results: done_rx, busy: None });
+            pool.workers.push(Worker { process, tasks: Some(task_tx), results: done_rx, busy: None, reserved: None });
         }
         Ok(pool)
     }
@@ -345,6 +361,98 @@ impl Pool {
         results.pop().ok_or(Error::Disconnected)
     }
 
+    /// Python's `apply_async`: start `function` on one input in a worker,
+    /// and return at once; [`AsyncResult::get`] waits for the result.
+    ///
+    /// ```no_run
+    /// use local_procs::Pool;
+    ///
+    /// fn square(x: u64) -> u64 {
+    ///     x * x
+    /// }
+    /// let mut pool = Pool::new(2).unwrap();
+    /// let pending = pool.apply_async(square, 12).unwrap();
+    /// // ... the parent does something else meanwhile ...
+    /// assert_eq!(pending.get(&mut pool).unwrap(), 144);
+    /// ```
+    pub fn apply_async<T, R>(&mut self, function: fn(T) -> R, input: T) -> Result<AsyncResult<R>, Error>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+        R: Serialize + DeserializeOwned + 'static,
+    {
+        self.check_running()?;
+        // A free worker, or the first one to finish its async task.
+        let w = match self.workers.iter().position(|w| w.reserved.is_none() && w.busy.is_none()) {
+            Some(w) => w,
+            None => {
+                let w = self.workers.iter().position(|w| w.reserved.is_some()).ok_or(Error::Disconnected)?;
+                self.collect(w)?;
+                w
+            }
+        };
+        let encoded = encode(std::slice::from_ref(&input))?;
+        let task = TaskOut {
+            runner: run_chunk::<T, R> as Runner as usize,
+            function: function as usize,
+            first: 0,
+            arena_bytes: 0,
+            inputs: &encoded,
+        };
+        let sent = match self.workers[w].tasks.as_mut() {
+            Some(tasks) => tasks.send_as(&task),
+            None => Err(Error::Disconnected),
+        };
+        if sent.is_err() {
+            let error = self.death_of(w);
+            self.terminate();
+            self.state = PoolState::Broken;
+            return Err(error);
+        }
+        let id = self.next_async;
+        self.next_async += 1;
+        self.workers[w].busy = Some(0);
+        self.workers[w].reserved = Some(id);
+        Ok(AsyncResult { id, _type: std::marker::PhantomData })
+    }
+
+    /// Wait for worker `w`'s async task, and keep its result for its `get`.
+    fn collect(&mut self, w: usize) -> Result<(), Error> {
+        let Some(id) = self.workers[w].reserved else { return Ok(()) };
+        match self.workers[w].results.recv() {
+            Ok(Some(Done::Ok { outputs, .. })) => {
+                self.collected.insert(id, outputs);
+                self.workers[w].busy = None;
+                self.workers[w].reserved = None;
+                Ok(())
+            }
+            Ok(Some(Done::Failed { message, .. })) => {
+                Err(Error::Io(std::io::Error::other(format!("the async task failed in its worker: {message}"))))
+            }
+            Ok(Some(Done::InArena { .. })) | Ok(None) | Err(_) => {
+                let error = self.death_of(w);
+                self.terminate();
+                self.state = PoolState::Broken;
+                Err(error)
+            }
+        }
+    }
+
+    fn check_running(&mut self) -> Result<(), Error> {
+        match self.state {
+            PoolState::Running => Ok(()),
+            PoolState::Mapping => {
+                // The previous map unwound (a panic) with chunks in flight,
+                // whose results would be taken for this map's.
+                self.terminate();
+                self.state = PoolState::Broken;
+                Err(Error::PoolNotRunning("a previous map was abandoned in the middle (a panic)"))
+            }
+            PoolState::Closed => Err(Error::PoolNotRunning("it was closed")),
+            PoolState::Terminated => Err(Error::PoolNotRunning("it was terminated")),
+            PoolState::Broken => Err(Error::PoolNotRunning("a map failed and its workers were stopped")),
+        }
+    }
+
     /// Map over exactly `total` inputs, `chunk` at a time.
     fn map_counted<T, R>(
         &mut self,
@@ -386,18 +494,11 @@ impl Pool {
         T: Serialize + 'static,
         R: DeserializeOwned + 'static,
     {
-        match self.state {
-            PoolState::Running => {}
-            PoolState::Mapping => {
-                // The previous map unwound (a panic) with chunks in flight,
-                // whose results would be taken for this map's.
-                self.terminate();
-                self.state = PoolState::Broken;
-                return Err(Error::PoolNotRunning("a previous map was abandoned in the middle (a panic)"));
-            }
-            PoolState::Closed => return Err(Error::PoolNotRunning("it was closed")),
-            PoolState::Terminated => return Err(Error::PoolNotRunning("it was terminated")),
-            PoolState::Broken => return Err(Error::PoolNotRunning("a map failed and its workers were stopped")),
+        self.check_running()?;
+        // Workers running async tasks finish them first; their results wait
+        // for their `get`.
+        for w in 0..self.workers.len() {
+            self.collect(w)?;
         }
         let chunk = chunk.max(1);
         let mut results = Results::<R>::new(total, chunk);
@@ -621,6 +722,41 @@ impl Pool {
             }
         }
     }
+}
+
+impl<R: DeserializeOwned + 'static> AsyncResult<R> {
+    /// Wait for the result (Python's `get()`), from the pool that started it.
+    pub fn get(self, pool: &mut Pool) -> Result<R, Error> {
+        if !pool.collected.contains_key(&self.id) {
+            let w = pool
+                .workers
+                .iter()
+                .position(|w| w.reserved == Some(self.id))
+                .ok_or(Error::PoolNotRunning("its worker was stopped before the result came"))?;
+            pool.collect(w)?;
+        }
+        let bytes = pool.collected.remove(&self.id).ok_or(Error::Disconnected)?;
+        let mut results: Vec<R> = decode(&bytes)?;
+        results.pop().ok_or(Error::Disconnected)
+    }
+
+    /// Is the result there already (Python's `ready()`)?
+    pub fn ready(&self, pool: &Pool) -> bool {
+        pool.collected.contains_key(&self.id)
+            || pool
+                .workers
+                .iter()
+                .find(|w| w.reserved == Some(self.id))
+                .is_some_and(|w| w.results.has_buffered_message() || readable(w.results.raw_fd()))
+    }
+}
+
+/// Can `fd` be read without waiting?
+fn readable(fd: RawFd) -> bool {
+    // SAFETY: the descriptor belongs to a receiver that outlives this call.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
 }
 
 impl Drop for Pool {

@@ -158,6 +158,8 @@ fn the_rest_of_multiprocessings_vocabulary_works_across_processes() {
         "imap: true",
         "imap_unordered, sorted: true",
         "apply: 144",
+        "apply_async: [4, 9, 16], with a map between: true",
+        "ready, then get: 81",
     ] {
         assert!(run.stdout.contains(expected), "{expected}: {}", run.describe());
     }

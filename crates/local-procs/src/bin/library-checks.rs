@@ -414,6 +414,14 @@ fn main() {
             unordered.sort_unstable();
             println!("imap_unordered, sorted: {}", unordered == squares(100));
             println!("apply: {}", pool.apply(square, 12).expect("apply"));
+            // apply_async: three at once on two workers, a map between, then the results.
+            let pending: Vec<_> = (2..5u64).map(|x| pool.apply_async(square, x).expect("apply_async")).collect();
+            let between = pool.map(square, 0..10).expect("map") == squares(10);
+            let got: Vec<u64> = pending.into_iter().map(|p| p.get(&mut pool).expect("get")).collect();
+            println!("apply_async: {got:?}, with a map between: {between}");
+            let one = pool.apply_async(square, 9).expect("apply_async");
+            until("the async result is ready", || one.ready(&pool));
+            println!("ready, then get: {}", one.get(&mut pool).expect("get"));
         }
         other => {
             eprintln!("library-checks: unknown case '{other}'");
