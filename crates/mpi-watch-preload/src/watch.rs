@@ -197,8 +197,37 @@ fn conclude_if_ready() {
     for peer in (0..hosts.len() as c_int).filter(|&p| p != rank) {
         post(comm, peer, TAG_VERDICT, Vec::new());
     }
+    // The launcher kills every rank on an abort, and may stop forwarding
+    // output at once: let it read the diagnosis first.
+    wait_until_stderr_is_read(Duration::from_secs(2));
     // SAFETY: ends every rank of the job; does not return.
     unsafe { ffi::PMPI_Abort(layer::world(), EXIT_HUNG) };
+}
+
+/// Wait (at most `limit`) until whatever reads this process's stderr (the
+/// launcher, through a pipe or a socket) has taken every byte written to it.
+fn wait_until_stderr_is_read(limit: Duration) {
+    let deadline = Instant::now() + limit;
+    // SAFETY: fstat and ioctl on descriptor 2 only read its state into
+    // values of ours.
+    unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        if libc::fstat(2, &mut stat) != 0 {
+            return;
+        }
+        let request = match stat.st_mode & libc::S_IFMT {
+            libc::S_IFIFO => libc::FIONREAD,  // bytes in the pipe, not yet read
+            libc::S_IFSOCK => libc::TIOCOUTQ, // bytes not yet sent
+            _ => return,                      // a terminal or a file: written is read
+        };
+        while Instant::now() < deadline {
+            let mut pending: libc::c_int = 0;
+            if libc::ioctl(2, request, &mut pending) != 0 || pending == 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 }
 
 /// Block, under the watch, until `done` says the operation is complete
