@@ -248,21 +248,25 @@ impl Pool {
         T: Serialize + DeserializeOwned + 'static,
         R: Serialize + DeserializeOwned + 'static,
     {
-        let per = self.workers.len() * 4;
         let inputs = inputs.into_iter();
         match inputs.size_hint() {
             // The count is known: the inputs are taken a chunk at a time, as
             // they are handed out, never gathered into one vector.
             (low, Some(high)) if low == high => {
-                let chunk = low.div_ceil(per).max(1);
+                let chunk = self.default_chunk(low);
                 self.map_counted(function, inputs, low, chunk)
             }
             _ => {
                 let inputs: Vec<T> = inputs.collect();
-                let chunk = inputs.len().div_ceil(per).max(1);
+                let chunk = self.default_chunk(inputs.len());
                 self.map_chunked(function, inputs, chunk)
             }
         }
+    }
+
+    /// Python's default chunk size: a quarter of the inputs per worker.
+    fn default_chunk(&self, total: usize) -> usize {
+        total.div_ceil(self.workers.len() * 4).max(1)
     }
 
     /// [`map`](Self::map) with chunks of `chunk` inputs.
@@ -299,8 +303,7 @@ impl Pool {
         R: Serialize + DeserializeOwned + 'static,
     {
         let inputs: Vec<(A, B)> = inputs.into_iter().collect();
-        let total = inputs.len();
-        let chunk = total.div_ceil(self.workers.len() * 4).max(1);
+        let (total, chunk) = (inputs.len(), self.default_chunk(inputs.len()));
         let runner = Route::Pipe(run_star_chunk::<A, B, R> as Runner as usize);
         self.map_routed(function as usize, runner, inputs.into_iter(), total, chunk, None)
     }
@@ -333,8 +336,7 @@ impl Pool {
         R: Serialize + DeserializeOwned + 'static,
     {
         let inputs: Vec<T> = inputs.into_iter().collect();
-        let total = inputs.len();
-        let chunk = total.div_ceil(self.workers.len() * 4).max(1);
+        let (total, chunk) = (inputs.len(), self.default_chunk(inputs.len()));
         let runner = Route::Pipe(run_chunk::<T, R> as Runner as usize);
         let mut finished = Vec::new();
         let results =

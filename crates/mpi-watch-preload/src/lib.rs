@@ -124,7 +124,13 @@ unsafe fn send(
 
 unsafe fn test(request: *mut MPI_Request, status: *mut MPI_Status) -> Result<bool, c_int> {
     let mut flag: c_int = 0;
-    match ffi::PMPI_Test(request, &mut flag, status) {
+    let rc = ffi::PMPI_Test(request, &mut flag, status);
+    done(rc, flag)
+}
+
+/// A test call's outcome, for a watch loop: done, not yet, or an MPI error.
+fn done(rc: c_int, flag: c_int) -> Result<bool, c_int> {
+    match rc {
         0 => Ok(flag != 0),
         rc => Err(rc),
     }
@@ -430,10 +436,8 @@ unsafe fn sendrecv(
             let mut statuses: [MPI_Status; 2] = std::mem::zeroed();
             let rc = watch::block_on(waits, || {
                 let mut flag: c_int = 0;
-                match ffi::PMPI_Testall(2, requests.as_mut_ptr(), &mut flag, statuses.as_mut_ptr()) {
-                    0 => Ok(flag != 0),
-                    rc => Err(rc),
-                }
+                let rc = ffi::PMPI_Testall(2, requests.as_mut_ptr(), &mut flag, statuses.as_mut_ptr());
+                done(rc, flag)
             });
             *status = statuses[0];
             rc
@@ -537,10 +541,8 @@ pub unsafe extern "C" fn MPI_Probe(source: c_int, tag: c_int, comm: MPI_Comm, st
     watch::service();
     watch::block_on(vec![watch::wait_for("MPI_Probe", comm, source, tag)], || {
         let mut flag: c_int = 0;
-        match ffi::PMPI_Iprobe(source, tag, comm, &mut flag, status) {
-            0 => Ok(flag != 0),
-            rc => Err(rc),
-        }
+        let rc = ffi::PMPI_Iprobe(source, tag, comm, &mut flag, status);
+        done(rc, flag)
     })
 }
 
@@ -574,10 +576,8 @@ pub unsafe extern "C" fn MPI_Mprobe(
         watch::service();
         watch::block_on(vec![watch::wait_for("MPI_Mprobe", comm, source, tag)], || {
             let mut flag: c_int = 0;
-            match ffi::PMPI_Improbe(source, tag, comm, &mut flag, message, status) {
-                0 => Ok(flag != 0),
-                rc => Err(rc),
-            }
+            let rc = ffi::PMPI_Improbe(source, tag, comm, &mut flag, message, status);
+            done(rc, flag)
         })
     } else {
         ffi::PMPI_Mprobe(source, tag, comm, message, status)
@@ -806,10 +806,8 @@ pub unsafe extern "C" fn MPI_Waitall(count: c_int, requests: *mut MPI_Request, s
         watch::service();
         watch::block_on(waits_on(&keys, "MPI_Waitall"), || {
             let mut flag: c_int = 0;
-            match ffi::PMPI_Testall(count, requests, &mut flag, statuses) {
-                0 => Ok(flag != 0),
-                rc => Err(rc),
-            }
+            let rc = ffi::PMPI_Testall(count, requests, &mut flag, statuses);
+            done(rc, flag)
         })
     } else {
         ffi::PMPI_Waitall(count, requests, statuses)
@@ -864,10 +862,8 @@ pub unsafe extern "C" fn MPI_Waitany(
         watch::service();
         watch::block_on(waits_on(&keys, "MPI_Waitany"), || {
             let mut flag: c_int = 0;
-            match ffi::PMPI_Testany(count, requests, index, &mut flag, status) {
-                0 => Ok(flag != 0),
-                rc => Err(rc),
-            }
+            let rc = ffi::PMPI_Testany(count, requests, index, &mut flag, status);
+            done(rc, flag)
         })
     } else {
         ffi::PMPI_Waitany(count, requests, index, status)
