@@ -40,6 +40,14 @@ fn death_by_a_real_time_signal_is_minus_that_signal() {
 }
 
 #[test]
+fn a_failed_fork_leaves_the_process_startable() {
+    let run = check("failed-fork");
+    let refused = "Err(\"fork: EAGAIN: Try again\")";
+    assert!(run.stdout.contains(&format!("first start: {refused}")), "{}", run.describe());
+    assert!(run.stdout.contains(&format!("second start: {refused}")), "{}", run.describe());
+}
+
+#[test]
 fn kill_gives_minus_nine() {
     assert_eq!(check("kill").stdout.trim(), "exit code Ok(-9)");
 }

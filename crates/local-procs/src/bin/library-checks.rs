@@ -26,6 +26,34 @@ fn sleepy(x: u64) -> u64 {
     x
 }
 
+/// Make every later fork of this process fail with EAGAIN, as a system out
+/// of processes would: a seccomp filter on the clone, clone3, fork and vfork
+/// system calls.
+fn deny_fork() {
+    const LOAD_NR: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS: the syscall number
+    const JUMP_IF: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const RETURN: u16 = 0x06; // BPF_RET | BPF_K
+    const ALLOW: u32 = 0x7fff_0000; // SECCOMP_RET_ALLOW
+    const FAIL: u32 = 0x0005_0000 | libc::EAGAIN as u32; // SECCOMP_RET_ERRNO | EAGAIN
+    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
+    let calls = [libc::SYS_clone, libc::SYS_clone3, libc::SYS_fork, libc::SYS_vfork];
+    let mut program = vec![op(LOAD_NR, 0, 0, 0)];
+    for (i, call) in calls.iter().enumerate() {
+        // Equal: jump to the FAIL return after the remaining tests and ALLOW.
+        let to_fail = (calls.len() - i) as u8;
+        program.push(op(JUMP_IF, to_fail, 0, *call as u32));
+    }
+    program.push(op(RETURN, 0, 0, ALLOW));
+    program.push(op(RETURN, 0, 0, FAIL));
+    let filter = libc::sock_fprog { len: program.len() as u16, filter: program.as_mut_ptr() };
+    // SAFETY: prctl with PR_SET_NO_NEW_PRIVS takes flags only; PR_SET_SECCOMP
+    // reads the filter program, which lives until the call returns.
+    unsafe {
+        assert_eq!(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0, "no_new_privs");
+        assert_eq!(libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &filter), 0, "seccomp");
+    }
+}
+
 fn squares(n: u64) -> Vec<u64> {
     (0..n).map(square).collect()
 }
@@ -59,6 +87,13 @@ fn main() {
             for parent in &mut parents {
                 parent.join().expect("a child ends");
             }
+        }
+        // A fork that fails leaves the process as it was, to start again.
+        "failed-fork" => {
+            let mut p = Process::new(|| println!("the child ran"));
+            deny_fork();
+            println!("first start: {:?}", p.start().map_err(|e| e.to_string()));
+            println!("second start: {:?}", p.start().map_err(|e| e.to_string()));
         }
         // With SIGCHLD ignored, the kernel reaps children itself: the exit
         // code is gone, and join must say so rather than invent one.
