@@ -201,10 +201,10 @@ fn main() {
         // flight; the next map must not take their results as its own.
         "pool-panic-in-map" => {
             let mut pool = Pool::new(2).expect("a pool");
+            // The count is known, so map takes the inputs a chunk at a time:
+            // the panic comes while earlier chunks are still in the workers.
             let inputs = (0..1000u64).map(|x| if x == 900 { panic!("input 900") } else { x });
-            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                pool.map_chunked(square, inputs.collect(), 10)
-            }));
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.map(square, inputs)));
             println!("first map unwound: {}", unwound.is_err());
             let again = pool.map(square, 0..1000u64);
             match again {
