@@ -291,29 +291,52 @@ fn cluster_demo_refuses_a_bad_hostfile() {
     assert!(run.stderr.contains(":2: 'slots=three'"), "{}", run.describe());
 }
 
-#[test]
-fn ctrl_c_halfway_through_up_leaves_nothing_behind() {
-    let Some(_turn) = can_run("ctrl_c_halfway_through_up_leaves_nothing_behind") else { return };
+/// Runs `virtual-cluster up`, presses Ctrl-C (SIGINT to the whole process
+/// group, as a terminal sends it) once `now` says so, and checks that `up`
+/// undid everything and died of that SIGINT, so that a script that called
+/// it stops too.
+fn ctrl_c_during_up(now: impl Fn() -> bool + Send) {
     let run = Supervised::new(workspace().join("scripts/virtual-cluster"))
         .args(["up"])
         .current_dir(workspace())
         .time_limit(Duration::from_secs(60))
         .run_with(|running| {
-            // Once the first namespace exists, press Ctrl-C: SIGINT to the
-            // whole process group, as a terminal sends it.
             let deadline = Instant::now() + Duration::from_secs(30);
-            while cluster_traces().is_empty() {
-                assert!(Instant::now() < deadline, "up made no namespace");
-                std::thread::sleep(Duration::from_millis(5));
+            while !now() {
+                assert!(Instant::now() < deadline, "up never reached the moment to interrupt");
+                std::thread::sleep(Duration::from_millis(2));
             }
             nix::sys::signal::killpg(running.pid(), nix::sys::signal::Signal::SIGINT).unwrap();
         })
         .unwrap();
     assert!(!run.timed_out, "{}", run.describe());
-    assert_ne!(run.code(), 0, "{}", run.describe());
+    assert!(!run.stdout.contains("up: "), "up finished before the Ctrl-C: {}", run.describe());
+    assert_eq!(run.code(), -(nix::sys::signal::Signal::SIGINT as i32), "{}", run.describe());
+    assert!(run.stdout.contains("interrupted: undoing"), "{}", run.describe());
     assert!(run.leftovers.is_empty(), "{}", run.describe());
     assert_nothing_left();
     assert_eq!(command("ip", &["route", "show", "198.18.0.0/24"]), "", "the route is left");
+}
+
+#[test]
+fn ctrl_c_halfway_through_up_leaves_nothing_behind() {
+    let Some(_turn) = can_run("ctrl_c_halfway_through_up_leaves_nothing_behind") else { return };
+    // As soon as the first namespace exists.
+    ctrl_c_during_up(|| !cluster_traces().is_empty());
+}
+
+#[test]
+fn ctrl_c_while_up_waits_for_ssh_leaves_nothing_behind() {
+    let Some(_turn) = can_run("ctrl_c_while_up_waits_for_ssh_leaves_nothing_behind") else { return };
+    // While the head node's ssh asks a host whether it answers. ssh catches
+    // SIGINT and exits normally, and bash then goes on as if there had
+    // been no Ctrl-C, unless the script runs it so that it does not.
+    ctrl_c_during_up(|| {
+        // Not processes_in: the namespace may not exist yet.
+        let pids = Supervised::new("ip").args(["netns", "pids", "mpivc0"]).run().unwrap().stdout;
+        pids.split_whitespace()
+            .any(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|name| name.trim() == "ssh"))
+    });
 }
 
 #[test]

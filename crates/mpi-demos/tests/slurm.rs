@@ -177,6 +177,45 @@ fn three_nodes_spread_nine_ranks() {
     assert!(!workspace().join(".state/virtual-cluster").exists(), "down leaves the virtual cluster it brought up");
 }
 
+/// Runs `local-cluster up --nodes 3`, presses Ctrl-C (SIGINT to the whole
+/// process group, as a terminal sends it) once `now` says so, and checks
+/// that it undid everything, the virtual cluster included, and died of
+/// that SIGINT.
+fn ctrl_c_during_up(now: impl Fn() -> bool) {
+    let run = Supervised::new(workspace().join("scripts/slurm/local-cluster"))
+        .args(["up", "--nodes", "3"])
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(120))
+        .run_with(|running| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while !now() {
+                assert!(std::time::Instant::now() < deadline, "up never reached the moment to interrupt");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            nix::sys::signal::killpg(running.pid(), nix::sys::signal::Signal::SIGINT).unwrap();
+        })
+        .unwrap();
+    assert!(!run.timed_out, "{}", run.describe());
+    assert!(!run.stdout.contains("up: "), "up finished before the Ctrl-C: {}", run.describe());
+    assert_eq!(run.code(), -(nix::sys::signal::Signal::SIGINT as i32), "{}", run.describe());
+    assert!(run.stdout.contains("interrupted: undoing"), "{}", run.describe());
+    assert!(run.leftovers.is_empty(), "{}", run.describe());
+    assert_eq!(daemons_left(), Vec::<String>::new());
+    assert!(!workspace().join(".state/slurm").exists(), "{}", run.describe());
+    assert!(!workspace().join(".state/virtual-cluster").exists(), "{}", run.describe());
+    let namespaces = Supervised::new("ip").args(["netns", "list"]).run().unwrap();
+    assert!(!namespaces.stdout.contains("mpivc"), "{}", namespaces.stdout);
+}
+
+#[test]
+fn ctrl_c_while_the_hosts_or_the_nodes_come_up_leaves_nothing_behind() {
+    let Some(_turn) = can_run("ctrl_c_while_the_hosts_or_the_nodes_come_up_leaves_nothing_behind") else { return };
+    // While the virtual cluster under it comes up: both scripts undo.
+    ctrl_c_during_up(|| workspace().join(".state/virtual-cluster/.virtual-cluster").exists());
+    // While it waits for the nodes to report: slurmctld runs already.
+    ctrl_c_during_up(|| daemons_left().iter().any(|cmd| cmd.starts_with("slurmctld ")));
+}
+
 #[test]
 fn submitting_without_a_slurm_says_so_in_one_line_and_how_to_try_it() {
     let run = Supervised::new(workspace().join("scripts/slurm/submit"))
