@@ -50,6 +50,8 @@ pub struct Process {
     daemon: bool,
     target: Option<Box<dyn FnOnce()>>,
     state: State,
+    /// `terminate` or `kill` was sent and the end is not collected yet.
+    signalled: bool,
 }
 
 /// The numbering of processes, as Python does it: each process object takes
@@ -96,7 +98,14 @@ impl Process {
     /// A process that will run `target`, named `Process-N`.
     pub fn new(target: impl FnOnce() + 'static) -> Self {
         let (name, identity) = next_name("Process");
-        Process { name, identity, daemon: false, target: Some(Box::new(target)), state: State::Initial }
+        Process {
+            name,
+            identity,
+            daemon: false,
+            target: Some(Box::new(target)),
+            state: State::Initial,
+            signalled: false,
+        }
     }
 
     /// A process that will call `runner.run()`, named after the type:
@@ -106,7 +115,14 @@ impl Process {
         let short = type_name.rsplit("::").next().unwrap_or(type_name);
         let short = short.split('<').next().unwrap_or(short);
         let (name, identity) = next_name(short);
-        Process { name, identity, daemon: false, target: Some(Box::new(move || runner.run())), state: State::Initial }
+        Process {
+            name,
+            identity,
+            daemon: false,
+            target: Some(Box::new(move || runner.run())),
+            state: State::Initial,
+            signalled: false,
+        }
     }
 
     /// Give the process a name of your choosing.
@@ -230,7 +246,17 @@ impl Process {
 
     /// True from `start` until the child has ended (Python's `is_alive`,
     /// which also reaps a child that has just ended).
+    ///
+    /// Once this process has sent it [`terminate`](Self::terminate) or
+    /// [`kill`](Self::kill), the child stays alive until its end is
+    /// collected by `join`, `join_timeout` or `exit_code`: a signal is a
+    /// request on its way, and whether the child has died a microsecond
+    /// later depends on the scheduler. (Python's `is_alive` may answer
+    /// either way there; this one always answers the same.)
     pub fn is_alive(&mut self) -> bool {
+        if self.signalled {
+            return matches!(self.state, State::Started(_));
+        }
         matches!(self.poll_exit(), Ok(None)) && matches!(self.state, State::Started(_))
     }
 
@@ -241,7 +267,8 @@ impl Process {
     }
 
     /// Ask the child to stop: SIGTERM, which it may catch. No-op once it
-    /// has been reaped.
+    /// has been reaped. The child is then alive (see [`is_alive`](Self::is_alive))
+    /// until `join` or `exit_code` collects its end.
     pub fn terminate(&mut self) -> Result<(), Error> {
         self.signal(Signal::SIGTERM)
     }
@@ -256,7 +283,12 @@ impl Process {
             State::Initial => Err(Error::NotStarted(self.name.clone())),
             State::Stopped(..) => Ok(()),
             State::Started(pid) => match kill(pid, signal) {
-                Ok(()) | Err(Errno::ESRCH) => Ok(()),
+                Ok(()) => {
+                    self.signalled = true;
+                    Ok(())
+                }
+                // Not ours to wait for any more (reaped elsewhere): join says so.
+                Err(Errno::ESRCH) => Ok(()),
                 Err(e) => Err(Error::Os("kill", e)),
             },
         }
@@ -289,6 +321,7 @@ impl Process {
 
     fn stopped(&mut self, pid: Pid, code: i32) {
         self.state = State::Stopped(pid, code);
+        self.signalled = false;
         lock(&CHILDREN).retain(|(child, _)| *child != pid);
     }
 }

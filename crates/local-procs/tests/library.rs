@@ -49,7 +49,18 @@ fn a_failed_fork_leaves_the_process_startable() {
 
 #[test]
 fn kill_gives_minus_nine() {
-    assert_eq!(check("kill").stdout.trim(), "exit code Ok(-9)");
+    assert_eq!(check("kill").stdout.lines().collect::<Vec<_>>(), ["alive true", "exit code Ok(-9)", "alive false"]);
+}
+
+#[test]
+fn a_signalled_child_is_alive_until_its_end_is_collected() {
+    let run = check("signalled-until-collected");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        ["after terminate: alive true", "still: alive true", "exit code Some(0)", "after exit_code: alive false"],
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]

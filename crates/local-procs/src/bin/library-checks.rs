@@ -118,11 +118,28 @@ fn main() {
             unsafe { libc::kill(pid, signal) };
             println!("signal {signal}: exit code {:?}", child.join().map_err(|e| e.to_string()));
         }
+        // A child that has ended on its own, not yet reaped, then signalled:
+        // alive until its end is collected, which gives its own exit code.
+        "signalled-until-collected" => {
+            let mut child = Process::new(|| {});
+            child.start().expect("the child starts");
+            let pid = child.pid().expect("started");
+            while local_procs::active_children().contains(&pid) {
+                std::thread::yield_now();
+            }
+            child.terminate().expect("terminate");
+            println!("after terminate: alive {}", child.is_alive());
+            println!("still: alive {}", child.is_alive());
+            println!("exit code {:?}", child.exit_code());
+            println!("after exit_code: alive {}", child.is_alive());
+        }
         "kill" => {
             let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(60)));
             child.start().expect("the child starts");
             child.kill().expect("kill");
+            println!("alive {}", child.is_alive());
             println!("exit code {:?}", child.join().map_err(|e| e.to_string()));
+            println!("alive {}", child.is_alive());
         }
         // A process dies holding the queue's lock, as one killed mid-put
         // would: the queue must say it is broken, not carry on.

@@ -3,8 +3,11 @@
 //! `foo` would count to 10, a second apart. The parent starts it, then at
 //! once terminates it (SIGTERM), and prints the process and whether it is
 //! alive at each step. After `terminate` it is still alive: the signal is
-//! on its way, and the child is not reaped until `join`. The exit code is
-//! `-15`: Python's convention for "killed by signal 15" (SIGTERM).
+//! on its way, and the child's end is not collected until `join`. The exit
+//! code is `-15`: Python's convention for "killed by signal 15" (SIGTERM).
+//! (In Python that third line is a race: its `is_alive` reaps a child that
+//! has already died, so on a busy single core it may print `False`. Here
+//! a signalled child counts as alive until `join`, every time.)
 //!
 //! What to notice: the child may print `Starting function` before the signal
 //! lands, or not. Try next: `kill()` instead of `terminate()` gives `-9`.
