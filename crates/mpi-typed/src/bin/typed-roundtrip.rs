@@ -1,0 +1,193 @@
+//! Sends values of every shape the typed path handles from rank 0 to rank
+//! 1, which checks that each arrives exactly as sent: empty, small and
+//! large bulk fields, several at once, nested vectors and strings, a shape
+//! longer than the first message, sizes on both sides of the one-message
+//! limit, a message of the wrong type (an error, with nothing left in
+//! flight), and a receive from any rank with a tag.
+//!
+//! Launch: `scripts/mpirun -np 2 target/release/typed-roundtrip`. Rank 1
+//! prints one line per case, `exact NAME` or `WRONG NAME: why`, and the
+//! job fails if any is wrong. Run by `tests/roundtrip.rs` under each MPI.
+
+use std::fmt::Debug;
+use std::process::ExitCode;
+
+use mpi::traits::*;
+use mpi_typed::{Bulk, FIRST_MESSAGE_MAX};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Series {
+    station: String,
+    samples: Bulk<f64>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Several {
+    name: String,
+    bytes: Bulk<u8>,
+    counts: Bulk<i32>,
+    empty: Bulk<u64>,
+    floats: Bulk<f32>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Inner {
+    label: String,
+    data: Bulk<u16>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Nested {
+    inners: Vec<Inner>,
+    words: Vec<Vec<String>>,
+    maybe: Option<Bulk<f64>>,
+    none: Option<Bulk<f64>>,
+    plain: Vec<u32>,
+}
+
+/// Another type than the sender's: no bulk field at all.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct NotASeries {
+    station: String,
+    count: u64,
+}
+
+fn series(station: &str, n: usize) -> Series {
+    Series { station: station.into(), samples: (0..n).map(|i| i as f64 * 0.5 - 3.0).collect::<Vec<_>>().into() }
+}
+
+fn several() -> Several {
+    Several {
+        name: "several".into(),
+        bytes: (0..3 << 20).map(|i: u32| (i % 251) as u8).collect::<Vec<_>>().into(),
+        counts: vec![-7, 0, 7, i32::MIN, i32::MAX, 1, 2].into(),
+        empty: Bulk::default(),
+        floats: (0..100_000).map(|i| i as f32 / 3.0).collect::<Vec<_>>().into(),
+    }
+}
+
+fn nested() -> Nested {
+    Nested {
+        inners: (0..50)
+            .map(|i| Inner {
+                label: format!("inner {i}"),
+                data: (0..i * i * 7).map(|x| x as u16).collect::<Vec<_>>().into(),
+            })
+            .collect(),
+        words: vec![vec![], vec!["ö".into(), String::new(), "rank".into()], vec!["x".repeat(300)]],
+        maybe: Some(vec![1.5; 70_000].into()),
+        none: None,
+        plain: (0..1000).collect(),
+    }
+}
+
+/// A bulk of bytes with `n` elements after a one-letter name: its first
+/// message is `n` + a few bytes long.
+fn bytes_of(n: usize) -> Several {
+    Several {
+        name: "b".into(),
+        bytes: vec![0xAB; n].into(),
+        counts: Bulk::default(),
+        empty: Bulk::default(),
+        floats: Bulk::default(),
+    }
+}
+
+/// Cases by name: the sender's value and a check of what arrived.
+fn check<T: Serialize + DeserializeOwned + PartialEq + Debug, S: Source>(
+    name: &str,
+    from: &S,
+    expected: &T,
+    wrong: &mut u32,
+) {
+    match mpi_typed::receive::<T, S>(from) {
+        Ok((got, _)) if &got == expected => println!("exact {name}"),
+        Ok(_) => {
+            println!("WRONG {name}: the value differs");
+            *wrong += 1;
+        }
+        Err(error) => {
+            println!("WRONG {name}: {error}");
+            *wrong += 1;
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let Some(universe) = mpi::initialize() else {
+        eprintln!("error: typed-roundtrip: MPI was initialised already");
+        return ExitCode::from(2);
+    };
+    let world = universe.world();
+    if world.size() != 2 {
+        if world.rank() == 0 {
+            eprintln!("error: typed-roundtrip: started with {} ranks; it needs 2 (mpirun -np 2)", world.size());
+        }
+        return ExitCode::from(2);
+    }
+    // The one-message limit, seen from a Several with only bytes: the
+    // prefix, the name and the lengths take a few bytes of it.
+    let overhead = {
+        let mut encoded = postcard::to_allocvec(&bytes_of(0)).unwrap().len();
+        encoded += 9; // the kind and the contents' length
+        encoded + 1 // the bytes' length needs two varint bytes near 4 KiB
+    };
+    let at_limit = FIRST_MESSAGE_MAX - overhead;
+    let long_name = "long shape ".repeat(1000);
+
+    if world.rank() == 0 {
+        let to = world.process_at_rank(1);
+        mpi_typed::send(&to, &series("", 0)).unwrap();
+        mpi_typed::send(&to, &series("small", 1)).unwrap();
+        mpi_typed::send(&to, &series("large", 1_000_000)).unwrap();
+        mpi_typed::send(&to, &several()).unwrap();
+        mpi_typed::send(&to, &nested()).unwrap();
+        mpi_typed::send(&to, &series(&long_name, 262_144)).unwrap();
+        mpi_typed::send(&to, &series(&long_name, 10)).unwrap();
+        mpi_typed::send(&to, &bytes_of(at_limit)).unwrap();
+        mpi_typed::send(&to, &bytes_of(at_limit + 1)).unwrap();
+        // Received as the wrong type, then the next one as the right type.
+        mpi_typed::send(&to, &series("wrong", 300_000)).unwrap();
+        mpi_typed::send(&to, &series("after the wrong one", 3)).unwrap();
+        mpi_typed::send_with_tag(&to, &nested(), 7).unwrap();
+    } else {
+        let from = world.process_at_rank(0);
+        let mut wrong = 0;
+        check("empty", &from, &series("", 0), &mut wrong);
+        check("small", &from, &series("small", 1), &mut wrong);
+        check("large", &from, &series("large", 1_000_000), &mut wrong);
+        check("several", &from, &several(), &mut wrong);
+        check("nested", &from, &nested(), &mut wrong);
+        check("long-shape-large", &from, &series(&long_name, 262_144), &mut wrong);
+        check("long-shape-small", &from, &series(&long_name, 10), &mut wrong);
+        check("at-the-one-message-limit", &from, &bytes_of(at_limit), &mut wrong);
+        check("one-byte-over-the-limit", &from, &bytes_of(at_limit + 1), &mut wrong);
+        match mpi_typed::receive::<NotASeries, _>(&from) {
+            Err(error) => println!("refused wrong-type: {error}"),
+            Ok((value, _)) => {
+                println!("WRONG wrong-type: decoded as {value:?}");
+                wrong += 1;
+            }
+        }
+        check("after-the-wrong-type", &from, &series("after the wrong one", 3), &mut wrong);
+        match mpi_typed::receive_with_tag::<Nested, _>(&world.any_process(), 7) {
+            Ok((got, status)) if got == nested() && status.source_rank() == 0 && status.tag() == 7 => {
+                println!("exact any-source-tag-7")
+            }
+            Ok((_, status)) => {
+                println!("WRONG any-source-tag-7: from {} tag {}", status.source_rank(), status.tag());
+                wrong += 1;
+            }
+            Err(error) => {
+                println!("WRONG any-source-tag-7: {error}");
+                wrong += 1;
+            }
+        }
+        if wrong > 0 {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
