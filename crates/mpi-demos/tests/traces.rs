@@ -121,8 +121,9 @@ fn nonblocking_one_large_message() {
 }
 
 #[test]
-fn typed_particles_then_a_reading() {
-    check_lesson("typed", "2", &[], &[((0, 1, 0), 2)]);
+fn typed_particles_a_reading_then_a_series_in_two_messages() {
+    // The series: its shape, then its million samples as one message.
+    check_lesson("typed", "2", &[], &[((0, 1, 0), 4)]);
 }
 
 #[test]

@@ -92,84 +92,238 @@ pub enum Error {
 /// any [`Pod`] type) that [`send`] sends from where it lies and [`receive`]
 /// receives into a vector allocated once, at its final size. Use it for the
 /// large fields of a message; it derefs to its `Vec`.
+///
+/// Memory is part of a message's cost: a new vector of 4 MiB is 1024 new
+/// pages, and the kernel's first touch of each costs, all told, about as
+/// much as sending them. So a large `Bulk` (64 KiB and more) dropped on a
+/// thread gives its buffer to the next receive on that thread, and a loop
+/// that receives a value, uses it and drops it reuses one buffer, as a raw
+/// receive into one buffer does. At most four buffers wait so, each
+/// freed when a fifth comes or when the thread ends.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Bulk<T>(pub Vec<T>);
+pub struct Bulk<T: Pod>(pub Vec<T>);
 
-impl<T> From<Vec<T>> for Bulk<T> {
+impl<T: Pod> Bulk<T> {
+    /// The vector, out of its wrapper.
+    pub fn into_vec(mut self) -> Vec<T> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl<T: Pod> From<Vec<T>> for Bulk<T> {
     fn from(vec: Vec<T>) -> Self {
         Bulk(vec)
     }
 }
 
-impl<T> From<Bulk<T>> for Vec<T> {
+impl<T: Pod> From<Bulk<T>> for Vec<T> {
     fn from(bulk: Bulk<T>) -> Self {
-        bulk.0
+        bulk.into_vec()
     }
 }
 
-impl<T> Deref for Bulk<T> {
+impl<T: Pod> Deref for Bulk<T> {
     type Target = Vec<T>;
     fn deref(&self) -> &Vec<T> {
         &self.0
     }
 }
 
-impl<T> DerefMut for Bulk<T> {
+impl<T: Pod> DerefMut for Bulk<T> {
     fn deref_mut(&mut self) -> &mut Vec<T> {
         &mut self.0
     }
 }
 
+impl<T: Pod> Drop for Bulk<T> {
+    fn drop(&mut self) {
+        let size = std::mem::size_of::<T>();
+        if size == 0 || self.0.capacity() * size < SPARE_MIN {
+            return;
+        }
+        let mut vec = std::mem::ManuallyDrop::new(std::mem::take(&mut self.0));
+        let spare = Spare {
+            ptr: vec.as_mut_ptr().cast(),
+            capacity: vec.capacity() * size,
+            initialised: vec.len() * size,
+            align: std::mem::align_of::<T>(),
+        };
+        let mut spare = Some(spare);
+        let _ = SPARES.try_with(|spares| {
+            let mut spares = spares.borrow_mut();
+            spares.0.extend(spare.take());
+            if spares.0.len() > SPARES_MAX {
+                spares.0.remove(0).free();
+            }
+        });
+        // The thread is ending and its spares are gone: free it now.
+        if let Some(spare) = spare {
+            spare.free();
+        }
+    }
+}
+
+/// Spare buffers are kept from this size up: below it, the allocator's own
+/// free lists do as well.
+const SPARE_MIN: usize = 64 * 1024;
+const SPARES_MAX: usize = 4;
+
+/// The buffer of a dropped `Vec<T>` of plain numbers: `capacity` bytes
+/// allocated with alignment `align`, the first `initialised` of them written.
+struct Spare {
+    ptr: *mut u8,
+    capacity: usize,
+    initialised: usize,
+    align: usize,
+}
+
+impl Spare {
+    fn free(self) {
+        // SAFETY: allocated by a Vec with exactly this size and alignment,
+        // and owned by this spare alone.
+        unsafe {
+            std::alloc::dealloc(self.ptr, std::alloc::Layout::from_size_align_unchecked(self.capacity, self.align))
+        }
+    }
+
+    /// A `Vec<T>` of `len` elements in this buffer, if it fits it (and is
+    /// not more than twice too large).
+    fn reuse<T: Pod>(self, len: usize) -> Result<Vec<T>, Spare> {
+        let size = std::mem::size_of::<T>();
+        let bytes = len * size;
+        if self.align != std::mem::align_of::<T>()
+            || self.capacity % size != 0
+            || self.capacity < bytes
+            || self.capacity > 2 * bytes
+        {
+            return Err(self);
+        }
+        // SAFETY: the buffer was allocated by a Vec with T's alignment and
+        // a size that is a whole number of T's; it is ours alone.
+        let mut vec = unsafe { Vec::from_raw_parts(self.ptr.cast::<T>(), 0, self.capacity / size) };
+        let written = (self.initialised / size).min(len);
+        // SAFETY: those bytes were written, and any bytes are a valid T (Pod).
+        unsafe { vec.set_len(written) };
+        vec.resize(len, T::zeroed());
+        Ok(vec)
+    }
+}
+
+struct Spares(Vec<Spare>);
+
+impl Drop for Spares {
+    fn drop(&mut self) {
+        for spare in self.0.drain(..) {
+            spare.free();
+        }
+    }
+}
+
+thread_local! {
+    static SPARES: RefCell<Spares> = const { RefCell::new(Spares(Vec::new())) };
+}
+
+/// A vector of `len` zeroed or reused elements, for a bulk field to receive.
+fn destination<T: Pod>(len: usize) -> Vec<T> {
+    if len * std::mem::size_of::<T>() >= SPARE_MIN {
+        let reused = SPARES.try_with(|spares| {
+            let mut spares = spares.borrow_mut();
+            // The most recent first: its memory is the likeliest in cache.
+            for i in (0..spares.0.len()).rev() {
+                let spare = spares.0.remove(i);
+                match spare.reuse::<T>(len) {
+                    Ok(vec) => return Some(vec),
+                    Err(spare) => spares.0.insert(i, spare),
+                }
+            }
+            None
+        });
+        if let Ok(Some(vec)) = reused {
+            return vec;
+        }
+    }
+    vec![T::zeroed(); len]
+}
+
 /// What [`send`] and [`receive`] are doing on this thread, for the bulk
 /// fields met while serde walks the value.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// Plain serde: a bulk field is a sequence.
     Plain,
     /// Sending: each bulk field is noted, and only its length encoded.
-    Sending { bulks: Vec<(*const u8, usize)> },
+    Sending,
     /// Receiving: each bulk field is allocated at its length and noted, to
     /// be filled; no more than `left` bytes in all, as the sender announced.
-    Receiving { bulks: Vec<(*mut u8, usize)>, left: usize },
+    Receiving,
+}
+
+/// The walk of one value by serde, in one send or receive.
+struct Walk {
+    mode: Mode,
+    /// The bulk fields met, in order: address and length in bytes.
+    bulks: Vec<(usize, usize)>,
+    /// Receiving: how many bytes of contents are not yet given a field.
+    left: usize,
 }
 
 thread_local! {
-    static MODE: RefCell<Mode> = const { RefCell::new(Mode::Plain) };
-    /// The first message, sent or received; kept to spare an allocation.
-    static FIRST: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static WALK: RefCell<Walk> = const { RefCell::new(Walk { mode: Mode::Plain, bulks: Vec::new(), left: 0 }) };
+    /// The first message sent, kept to spare an allocation per send.
+    static SENT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The buffer every first message is received into.
+    static RECEIVED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Sets the mode for the length of one send or receive, and puts `Plain`
-/// back even if a `Serialize` impl panics.
-struct ModeGuard;
+/// Sets the mode for the length of one walk, and puts `Plain` back even if
+/// a `Serialize` impl panics.
+struct WalkGuard;
 
-impl ModeGuard {
-    fn set(mode: Mode) -> ModeGuard {
-        MODE.with(|m| *m.borrow_mut() = mode);
-        ModeGuard
+impl WalkGuard {
+    fn start(mode: Mode, left: usize) -> WalkGuard {
+        WALK.with(|w| {
+            let mut walk = w.borrow_mut();
+            walk.mode = mode;
+            walk.left = left;
+            walk.bulks.clear();
+        });
+        WalkGuard
     }
 
-    fn take(self) -> Mode {
-        MODE.with(|m| std::mem::replace(&mut *m.borrow_mut(), Mode::Plain))
+    /// The bulk fields met and the bytes left; give the list back with
+    /// [`give_back`] once used, to keep its allocation.
+    fn finish(self) -> (Vec<(usize, usize)>, usize) {
+        WALK.with(|w| {
+            let mut walk = w.borrow_mut();
+            walk.mode = Mode::Plain;
+            (std::mem::take(&mut walk.bulks), walk.left)
+        })
     }
 }
 
-impl Drop for ModeGuard {
+impl Drop for WalkGuard {
     fn drop(&mut self) {
-        MODE.with(|m| *m.borrow_mut() = Mode::Plain);
+        WALK.with(|w| w.borrow_mut().mode = Mode::Plain);
     }
+}
+
+fn give_back(mut bulks: Vec<(usize, usize)>) {
+    bulks.clear();
+    WALK.with(|w| w.borrow_mut().bulks = bulks);
 }
 
 impl<T: Pod + Serialize> Serialize for Bulk<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let bytes: &[u8] = bytemuck::cast_slice(&self.0);
-        let noted = MODE.with(|m| match &mut *m.borrow_mut() {
-            Mode::Sending { bulks } => {
-                if !bytes.is_empty() {
-                    bulks.push((bytes.as_ptr(), bytes.len()));
-                }
-                true
+        let noted = WALK.with(|w| {
+            let mut walk = w.borrow_mut();
+            if walk.mode != Mode::Sending {
+                return false;
             }
-            _ => false,
+            if !bytes.is_empty() {
+                walk.bulks.push((bytes.as_ptr() as usize, bytes.len()));
+            }
+            true
         });
         if noted {
             serializer.serialize_u64(self.0.len() as u64)
@@ -181,7 +335,7 @@ impl<T: Pod + Serialize> Serialize for Bulk<T> {
 
 impl<'de, T: Pod + Deserialize<'de>> Deserialize<'de> for Bulk<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if !MODE.with(|m| matches!(*m.borrow(), Mode::Receiving { .. })) {
+        if WALK.with(|w| w.borrow().mode) != Mode::Receiving {
             return Vec::<T>::deserialize(deserializer).map(Bulk);
         }
         let len = u64::deserialize(deserializer)?;
@@ -191,24 +345,21 @@ impl<'de, T: Pod + Deserialize<'de>> Deserialize<'de> for Bulk<T> {
             .ok_or_else(|| serde::de::Error::custom("a bulk field longer than memory"))?;
         // Checked against what the sender announced before anything is
         // allocated: a wrong message cannot ask for gigabytes.
-        MODE.with(|m| match &mut *m.borrow_mut() {
-            Mode::Receiving { left, .. } if bytes <= *left => {
-                *left -= bytes;
-                Ok(())
+        WALK.with(|w| {
+            let mut walk = w.borrow_mut();
+            if bytes > walk.left {
+                return Err(serde::de::Error::custom("bulk fields longer than the message announced"));
             }
-            _ => Err(serde::de::Error::custom("bulk fields longer than the message announced")),
+            walk.left -= bytes;
+            Ok(())
         })?;
-        let mut vec = vec![T::zeroed(); len as usize];
+        let mut vec = destination::<T>(len as usize);
         if bytes > 0 {
             // The vector's heap buffer stays where it is when the vector
             // moves into the value being built; it is filled before the
             // value is handed out.
-            let ptr = vec.as_mut_ptr().cast::<u8>();
-            MODE.with(|m| {
-                if let Mode::Receiving { bulks, .. } = &mut *m.borrow_mut() {
-                    bulks.push((ptr, bytes));
-                }
-            });
+            let address = vec.as_mut_ptr() as usize;
+            WALK.with(|w| w.borrow_mut().bulks.push((address, bytes)));
         }
         Ok(Bulk(vec))
     }
@@ -228,23 +379,23 @@ pub fn send<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T) -> Result<
 
 /// Send `value` to `to` with `tag`; every message of it carries that tag.
 pub fn send_with_tag<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T, tag: Tag) -> Result<(), Error> {
-    let mut first = FIRST.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    let mut first = SENT.with(|f| std::mem::take(&mut *f.borrow_mut()));
     first.clear();
     first.resize(PREFIX, 0);
-    let guard = ModeGuard::set(Mode::Sending { bulks: Vec::new() });
+    let guard = WalkGuard::start(Mode::Sending, 0);
     let encoded = postcard::to_extend(value, first);
-    let Mode::Sending { bulks } = guard.take() else { unreachable!("the mode is ours for the send") };
+    let (bulks, _) = guard.finish();
     let mut first = encoded.map_err(Error::Encode)?;
-    // SAFETY: each noted (pointer, length) is a bulk field of `value`, which
+    // SAFETY: each noted (address, length) is a bulk field of `value`, which
     // stays borrowed, unchanged, for the whole of this call.
-    let slices: Vec<&[u8]> = bulks.iter().map(|&(ptr, len)| unsafe { std::slice::from_raw_parts(ptr, len) }).collect();
-    let contents: usize = slices.iter().map(|s| s.len()).sum();
+    let slice = |&(address, len): &(usize, usize)| unsafe { std::slice::from_raw_parts(address as *const u8, len) };
+    let contents: usize = bulks.iter().map(|&(_, len)| len).sum();
     first[PREFIX - 8..PREFIX].copy_from_slice(&(contents as u64).to_le_bytes());
 
     if first.len() + contents <= FIRST_MESSAGE_MAX {
         first[0] = INLINE;
-        for slice in &slices {
-            first.extend_from_slice(slice);
+        for bulk in &bulks {
+            first.extend_from_slice(slice(bulk));
         }
         to.send_with_tag(&first[..], tag);
     } else {
@@ -259,39 +410,37 @@ pub fn send_with_tag<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T, t
             to.send_with_tag(&head[..], tag);
             to.send_with_tag(&first[PREFIX..], tag);
         }
-        send_contents(to, &slices, tag)?;
+        match bulks.as_slice() {
+            [] => {}
+            [only] => to.send_with_tag(slice(only), tag),
+            [base, ..] => send_several(to, &bulks, base.0, tag)?,
+        }
     }
-    FIRST.with(|f| *f.borrow_mut() = first);
+    give_back(bulks);
+    SENT.with(|f| *f.borrow_mut() = first);
     Ok(())
 }
 
-/// The bulk fields as one message, from where they lie.
-fn send_contents<D: Destination>(to: &D, slices: &[&[u8]], tag: Tag) -> Result<(), Error> {
-    match slices {
-        [] => {}
-        [only] => to.send_with_tag(*only, tag),
-        [base, ..] => {
-            let (lengths, displacements) = layout(slices.iter().map(|s| (s.as_ptr(), s.len())), base.as_ptr())?;
-            let datatype = UserDatatype::heterogeneous_indexed(&lengths, &displacements, &u8::equivalent_datatype());
-            // SAFETY: the datatype reaches exactly the bulk slices, each as
-            // long as its block, at their offsets from `base`.
-            let view = unsafe { View::with_count_and_datatype(*base, 1, &datatype) };
-            to.send_with_tag(&view, tag);
-        }
-    }
+/// Several bulk fields as one message, from where they lie.
+fn send_several<D: Destination>(to: &D, bulks: &[(usize, usize)], base: usize, tag: Tag) -> Result<(), Error> {
+    let (lengths, displacements) = layout(bulks, base)?;
+    let datatype = UserDatatype::heterogeneous_indexed(&lengths, &displacements, &u8::equivalent_datatype());
+    // SAFETY: `base` is the first bulk field, borrowed for the whole send;
+    // the datatype reaches exactly the bulk fields, each as long as its
+    // block, at their offsets from it.
+    let first = unsafe { std::slice::from_raw_parts(base as *const u8, bulks[0].1) };
+    let view = unsafe { View::with_count_and_datatype(first, 1, &datatype) };
+    to.send_with_tag(&view, tag);
     Ok(())
 }
 
 /// Block lengths and byte offsets from `base`, for an hindexed datatype.
-fn layout(
-    blocks: impl Iterator<Item = (*const u8, usize)>,
-    base: *const u8,
-) -> Result<(Vec<Count>, Vec<Address>), Error> {
-    let mut lengths = Vec::new();
-    let mut displacements = Vec::new();
-    for (ptr, len) in blocks {
+fn layout(bulks: &[(usize, usize)], base: usize) -> Result<(Vec<Count>, Vec<Address>), Error> {
+    let mut lengths = Vec::with_capacity(bulks.len());
+    let mut displacements = Vec::with_capacity(bulks.len());
+    for &(address, len) in bulks {
         lengths.push(Count::try_from(len).map_err(|_| Error::TooLarge(len))?);
-        displacements.push((ptr as Address).wrapping_sub(base as Address));
+        displacements.push((address as Address).wrapping_sub(base as Address));
     }
     Ok((lengths, displacements))
 }
@@ -307,12 +456,14 @@ pub fn receive<T: DeserializeOwned, S: Source>(from: &S) -> Result<(T, Status), 
 /// the rank and with the tag of its first message. The status is the
 /// first message's.
 pub fn receive_with_tag<T: DeserializeOwned, S: Source>(from: &S, tag: Tag) -> Result<(T, Status), Error> {
-    let mut first = FIRST.with(|f| std::mem::take(&mut *f.borrow_mut()));
-    first.resize(FIRST_MESSAGE_MAX, 0);
+    let mut first = RECEIVED.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    if first.len() != FIRST_MESSAGE_MAX {
+        first = vec![0; FIRST_MESSAGE_MAX];
+    }
     let status = from.receive_into_with_tag(&mut first[..], tag);
     let received = status.count(u8::equivalent_datatype()) as usize;
     let result = decode::<T, S>(from, &first[..received], status);
-    FIRST.with(|f| *f.borrow_mut() = first);
+    RECEIVED.with(|f| *f.borrow_mut() = first);
     result.map(|value| (value, status))
 }
 
@@ -332,12 +483,12 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
     let contents = u64::from_le_bytes(first[1..PREFIX].try_into().expect("8 bytes"));
     let contents = usize::try_from(contents).map_err(|_| wrong("contents longer than memory".into()))?;
     // Nothing of the message may stay in flight, whatever goes wrong below.
-    let drain = |error: Error| {
+    let drain = |reason: String| {
         if kind != INLINE && contents > 0 {
             // The contents follow the shape, from that rank with that tag.
             let _ = peer.receive_vec_with_tag::<u8>(tag);
         }
-        error
+        wrong(reason)
     };
 
     let long_shape;
@@ -353,59 +504,91 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
         _ => &first[PREFIX..],
     };
 
-    let guard = ModeGuard::set(Mode::Receiving { bulks: Vec::new(), left: contents });
+    let guard = WalkGuard::start(Mode::Receiving, contents);
     let decoded = postcard::take_from_bytes::<T>(shape);
-    let Mode::Receiving { bulks, left } = guard.take() else { unreachable!("the mode is ours for the receive") };
-    let (value, rest) = decoded.map_err(|e| drain(wrong(e.to_string())))?;
-    if left != 0 {
-        return Err(drain(wrong(format!("{contents} bytes of contents announced, {} used", contents - left))));
-    }
-    // SAFETY: each noted (pointer, length) is the buffer of a bulk vector
-    // now inside `value`, which nothing else can reach until it is
-    // returned; the vectors are initialised (zeroed) and of exactly that
-    // many bytes.
-    let mut slices: Vec<&mut [u8]> =
-        bulks.iter().map(|&(ptr, len)| unsafe { std::slice::from_raw_parts_mut(ptr, len) }).collect();
-    match kind {
-        INLINE => {
-            if rest.len() != contents {
-                return Err(wrong(format!("{} bytes of contents for {contents} announced", rest.len())));
-            }
-            let mut at = 0;
-            for slice in &mut slices {
-                slice.copy_from_slice(&rest[at..at + slice.len()]);
-                at += slice.len();
+    let (bulks, left) = guard.finish();
+    let result = match decoded {
+        Err(error) => Err(drain(error.to_string())),
+        Ok(_) if left != 0 => Err(drain(format!("{contents} bytes of contents announced, {} used", contents - left))),
+        Ok((value, rest)) if kind == INLINE => {
+            if rest.len() == contents {
+                let mut at = 0;
+                for &(address, len) in &bulks {
+                    // SAFETY: the buffer of a bulk vector now inside `value`,
+                    // which nothing else reaches until it is returned; the
+                    // vector is initialised (zeroed) and that many bytes long.
+                    let slice = unsafe { std::slice::from_raw_parts_mut(address as *mut u8, len) };
+                    slice.copy_from_slice(&rest[at..at + len]);
+                    at += len;
+                }
+                Ok(value)
+            } else {
+                Err(wrong(format!("{} bytes of contents for {contents} announced", rest.len())))
             }
         }
-        _ => {
-            if !rest.is_empty() {
-                return Err(drain(wrong("bytes after the shape".into())));
-            }
-            let got = receive_contents(&peer, &mut slices, tag)?;
-            if got != contents {
-                return Err(wrong(format!("{got} bytes of contents for {contents} announced")));
-            }
-        }
-    }
-    Ok(value)
+        Ok((_, rest)) if !rest.is_empty() => Err(drain("bytes after the shape".into())),
+        Ok((value, _)) => match receive_contents(&peer, &bulks, tag) {
+            Ok(got) if got == contents => Ok(value),
+            Ok(got) => Err(wrong(format!("{got} bytes of contents for {contents} announced"))),
+            Err(error) => Err(error),
+        },
+    };
+    give_back(bulks);
+    result
 }
 
 /// The bulk fields' contents, as one message, straight into their vectors.
-fn receive_contents<S: Source>(from: &S, slices: &mut [&mut [u8]], tag: Tag) -> Result<usize, Error> {
-    let status = match slices {
+fn receive_contents<S: Source>(from: &S, bulks: &[(usize, usize)], tag: Tag) -> Result<usize, Error> {
+    let status = match bulks {
         [] => return Ok(0),
-        [only] => from.receive_into_with_tag(&mut **only, tag),
-        [base, ..] => {
-            let base_ptr = base.as_ptr();
-            let (lengths, displacements) = layout(slices.iter().map(|s| (s.as_ptr(), s.len())), base_ptr)?;
+        [(address, len)] => {
+            // SAFETY: as in decode: a bulk vector's buffer, ours alone.
+            let only = unsafe { std::slice::from_raw_parts_mut(*address as *mut u8, *len) };
+            from.receive_into_with_tag(only, tag)
+        }
+        [(base, len), ..] => {
+            let (lengths, displacements) = layout(bulks, *base)?;
             let datatype = UserDatatype::heterogeneous_indexed(&lengths, &displacements, &u8::equivalent_datatype());
-            let base: &mut [u8] = &mut *slices[0];
-            // SAFETY: the datatype reaches exactly the bulk buffers, each
-            // as long as its block, at their offsets from the first; they
-            // are distinct allocations, all borrowed mutably here.
-            let mut view = unsafe { MutView::with_count_and_datatype(base, 1, &datatype) };
+            // SAFETY: the datatype reaches exactly the bulk buffers, each as
+            // long as its block, at their offsets from the first; they are
+            // distinct allocations inside the value being received.
+            let first = unsafe { std::slice::from_raw_parts_mut(*base as *mut u8, *len) };
+            let mut view = unsafe { MutView::with_count_and_datatype(first, 1, &datatype) };
             from.receive_into_with_tag(&mut view, tag)
         }
     };
     Ok(status.count(u8::equivalent_datatype()) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_large_bulk_is_the_next_destination_of_its_size_and_alignment() {
+        let bulk: Bulk<f64> = vec![1.5; 100_000].into();
+        let address = bulk.as_ptr() as usize;
+        drop(bulk);
+        // u8 has another alignment: not this buffer.
+        let bytes = destination::<u8>(800_000);
+        assert_ne!(bytes.as_ptr() as usize, address);
+        assert!(bytes.iter().all(|&b| b == 0));
+        // i64 has f64's: the buffer, its bytes as they were.
+        let ints = destination::<i64>(90_000);
+        assert_eq!(ints.as_ptr() as usize, address);
+        assert_eq!(ints.len(), 90_000);
+        assert!(ints.iter().all(|&i| i == 1.5f64.to_bits() as i64));
+        drop(Bulk::from(ints));
+        // Too large for it: a new buffer.
+        let larger = destination::<i64>(120_000);
+        assert_ne!(larger.as_ptr() as usize, address);
+        // Longer than what was written in it: the rest is zeroed.
+        let mut half = Vec::with_capacity(100_000);
+        half.extend(std::iter::repeat(7u64).take(50_000));
+        let address = half.as_ptr() as usize;
+        drop(Bulk::from(half));
+        let longer = destination::<u64>(90_000);
+        assert_eq!(longer.as_ptr() as usize, address);
+        assert!(longer[..50_000].iter().all(|&i| i == 7) && longer[50_000..].iter().all(|&i| i == 0));
+    }
 }

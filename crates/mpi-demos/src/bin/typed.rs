@@ -1,4 +1,5 @@
-//! Structured messages, two ways: a derived MPI datatype, and serde bytes.
+//! Structured messages, three ways: a derived MPI datatype, serde bytes,
+//! and `mpi_typed` (serde for the shape, the numbers as they lie).
 //!
 //! Launch: `mpirun -np 2 target/release/typed`. Page: `lessons/typed.md`.
 //!
@@ -12,10 +13,17 @@
 //! on another rank: encode it (serde, here with postcard) into bytes, send
 //! the bytes, decode on arrival. It costs an encoding and a copy each way,
 //! and fits anything serde can describe.
+//!
+//! `mpi_typed::send` encodes only the shape (the small fields, and the
+//! length of each `Bulk` field) and sends a `Bulk`'s numbers from where
+//! they lie; `mpi_typed::receive` allocates each vector at its final size
+//! and MPI writes the numbers straight into it. A million numbers are then
+//! never copied by the program, only by MPI, as raw bytes would be.
 
 use clap::Parser;
 use mpi::traits::*;
 use mpi_demos::launch::Lesson;
+use mpi_typed::Bulk;
 use serde::{Deserialize, Serialize};
 
 /// A fixed-size record: MPI can describe it field by field.
@@ -33,7 +41,17 @@ struct Reading {
     celsius: Vec<f32>,
 }
 
-/// Send records as an MPI datatype and as serde-encoded bytes.
+/// A record with a large vector of numbers: its shape goes through serde,
+/// its samples as they lie.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Series {
+    station: String,
+    samples: Bulk<f64>,
+}
+
+const SAMPLES: usize = 1_000_000;
+
+/// Send records as an MPI datatype, as serde-encoded bytes, and with mpi_typed.
 #[derive(Parser)]
 #[command(version, after_help = "Launch: mpirun -np 2 target/release/typed")]
 struct Args {}
@@ -53,6 +71,16 @@ fn main() {
             let bytes = postcard::to_allocvec(&reading).expect("a Reading encodes");
             to.send(&bytes[..]);
             println!("rank 0 sent a reading as {} bytes of serde (postcard)", bytes.len());
+
+            let series = Series {
+                station: "Kiruna".into(),
+                samples: (0..SAMPLES).map(|i| i as f64 / 4.0).collect::<Vec<_>>().into(),
+            };
+            if let Err(error) = mpi_typed::send(&to, &series) {
+                eprintln!("error: rank 0 could not send the series: {error}");
+                world.abort(1);
+            }
+            println!("rank 0 sent a series of {} samples with mpi_typed", series.samples.len());
         }
         1 => {
             let from = world.process_at_rank(0);
@@ -65,6 +93,18 @@ fn main() {
                 Ok(reading) => println!("rank 1 received {reading:?}"),
                 Err(error) => {
                     eprintln!("error: rank 1 could not decode the reading: {error}");
+                    world.abort(1);
+                }
+            }
+            match mpi_typed::receive::<Series, _>(&from) {
+                Ok((series, _)) => println!(
+                    "rank 1 received a series from {}: {} samples, the last {}",
+                    series.station,
+                    series.samples.len(),
+                    series.samples.last().copied().unwrap_or(f64::NAN)
+                ),
+                Err(error) => {
+                    eprintln!("error: rank 1 could not receive the series: {error}");
                     world.abort(1);
                 }
             }

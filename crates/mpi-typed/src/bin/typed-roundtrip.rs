@@ -54,6 +54,17 @@ struct NotASeries {
     count: u64,
 }
 
+/// Bulk lengths received in turn: equal, shorter, much shorter, longer.
+const REUSE: [usize; 6] = [100_000, 100_000, 90_000, 20_000, 150_000, 8_192];
+
+/// A bulk of another type with the same alignment as f64.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Ints(Bulk<i64>);
+
+fn counting(n: usize, from: usize) -> Bulk<i64> {
+    (0..n as i64).map(|k| k * 3 + from as i64).collect::<Vec<_>>().into()
+}
+
 fn series(station: &str, n: usize) -> Series {
     Series { station: station.into(), samples: (0..n).map(|i| i as f64 * 0.5 - 3.0).collect::<Vec<_>>().into() }
 }
@@ -152,6 +163,10 @@ fn main() -> ExitCode {
         mpi_typed::send(&to, &series("wrong", 300_000)).unwrap();
         mpi_typed::send(&to, &series("after the wrong one", 3)).unwrap();
         mpi_typed::send_with_tag(&to, &nested(), 7).unwrap();
+        for (i, &n) in REUSE.iter().enumerate() {
+            mpi_typed::send(&to, &series(&format!("reuse {i}"), n)).unwrap();
+            mpi_typed::send(&to, &Ints(counting(n, i))).unwrap();
+        }
     } else {
         let from = world.process_at_rank(0);
         let mut wrong = 0;
@@ -184,6 +199,23 @@ fn main() -> ExitCode {
                 println!("WRONG any-source-tag-7: {error}");
                 wrong += 1;
             }
+        }
+        // Large values received and dropped one after the other: each
+        // receive may reuse the buffer the last one left; every value must
+        // still be exactly what was sent, whatever its size and type.
+        let mut all_exact = true;
+        for (i, &n) in REUSE.iter().enumerate() {
+            let (got, _) = mpi_typed::receive::<Series, _>(&from).unwrap();
+            all_exact &= got == series(&format!("reuse {i}"), n);
+            drop(got);
+            let (got, _) = mpi_typed::receive::<Ints, _>(&from).unwrap();
+            all_exact &= got == Ints(counting(n, i));
+        }
+        if all_exact {
+            println!("exact reused-buffers");
+        } else {
+            println!("WRONG reused-buffers");
+            wrong += 1;
         }
         if wrong > 0 {
             return ExitCode::FAILURE;
