@@ -81,9 +81,21 @@ enum Scenario {
     },
     /// Measure the library: pipe round trip, queue throughput, pool map, spawn+join
     Bench {
+        /// What to measure (all four when none is named).
+        #[arg(value_enum)]
+        figures: Vec<bench::Figure>,
         /// Shrink every count by this factor (for quick checks).
         #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
         scale: f64,
+        /// Producer processes for queue-throughput.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        producers: u32,
+        /// Consumer processes for queue-throughput.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        consumers: u32,
+        /// Workers for pool-map.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+        workers: u32,
     },
     /// Name every scenario
     List,
@@ -132,7 +144,15 @@ fn run(scenario: &Scenario) -> anyhow::Result<()> {
         Scenario::Pipe => pipe::run(),
         Scenario::Queue { items, producers, consumers } => queue::run(*items, *producers as usize, *consumers as usize),
         Scenario::Pool { items, workers, crash_at, words } => pool::run(*items, *workers as usize, *crash_at, *words),
-        Scenario::Bench { scale } => bench::run(*scale),
+        Scenario::Bench { figures, scale, producers, consumers, workers } => bench::run(
+            figures,
+            &bench::Options {
+                scale: *scale,
+                producers: *producers as usize,
+                consumers: *consumers as usize,
+                workers: *workers as usize,
+            },
+        ),
         Scenario::List => {
             use clap::CommandFactory;
             let command = Cli::command();

@@ -346,23 +346,43 @@ fn bad_arguments_are_refused() {
     }
 }
 
+/// `name value unit [shape]` lines, checked for form.
+fn bench_lines(run: &Outcome) -> Vec<(String, f64, String, String)> {
+    run.stdout
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            assert!(fields.len() == 3 || fields.len() == 4, "{line}");
+            let value: f64 = fields[1].parse().unwrap();
+            assert!(value > 0.0 && value.is_finite(), "{line}");
+            (fields[0].into(), value, fields[2].into(), fields.get(3).map_or(String::new(), |s| (*s).into()))
+        })
+        .collect()
+}
+
 #[test]
 fn bench_prints_the_four_figures() {
     let run = lesson(&["bench", "--scale", "0.001"]);
     assert_clean(&run);
-    let figures: Vec<(&str, f64, &str)> = run
-        .stdout
-        .lines()
-        .map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            assert_eq!(fields.len(), 3, "{line}");
-            (fields[0], fields[1].parse().unwrap(), fields[2])
-        })
-        .collect();
-    let names: Vec<(&str, &str)> = figures.iter().map(|&(n, _, u)| (n, u)).collect();
-    assert_eq!(
-        names,
-        [("pipe_roundtrip", "us"), ("queue_throughput", "items/s"), ("pool_map_1e6", "ms"), ("spawn_join", "ms")]
-    );
-    assert!(figures.iter().all(|&(_, value, _)| value > 0.0 && value.is_finite()), "{}", run.describe());
+    let names: Vec<(String, String, String)> = bench_lines(&run).into_iter().map(|(n, _, u, s)| (n, u, s)).collect();
+    let expected = [
+        ("pipe_roundtrip", "us", ""),
+        ("queue_throughput", "items/s", "1x1"),
+        ("pool_map_1e6", "ms", "4"),
+        ("spawn_join", "ms", ""),
+    ];
+    assert_eq!(names, expected.map(|(n, u, s)| (n.to_owned(), u.to_owned(), s.to_owned())));
+}
+
+#[test]
+fn bench_measures_one_figure_with_its_shape() {
+    let run = lesson(&["bench", "queue-throughput", "--producers", "3", "--consumers", "2", "--scale", "0.001"]);
+    assert_clean(&run);
+    let lines = bench_lines(&run);
+    assert_eq!(lines.len(), 1, "{}", run.describe());
+    assert_eq!((lines[0].0.as_str(), lines[0].3.as_str()), ("queue_throughput", "3x2"), "{}", run.describe());
+    let run = lesson(&["bench", "pool-map", "--workers", "8", "--scale", "0.001"]);
+    assert_clean(&run);
+    let lines = bench_lines(&run);
+    assert_eq!((lines[0].0.as_str(), lines[0].3.as_str()), ("pool_map_1e6", "8"), "{}", run.describe());
 }

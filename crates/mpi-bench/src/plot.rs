@@ -1,5 +1,10 @@
 //! Line charts in SVG, with logarithmic axes: enough for the benchmarks'
-//! latency and bandwidth curves, with no plotting library.
+//! curves, with no plotting library.
+//!
+//! Written by hand on purpose: `plotters` lays out text itself, so even its
+//! SVG backend needs a font (the system's through font-kit and fontconfig,
+//! or one embedded in the binary), where these charts leave text to the
+//! browser that shows them; and the whole of it is this file.
 
 use std::fmt::Write;
 
@@ -23,6 +28,9 @@ pub struct Chart {
     pub y_label: String,
     /// The lines.
     pub series: Vec<Series>,
+    /// Where to mark the x axis, when not at powers of ten (workers 1, 2,
+    /// 4, 8): the axis then spans these values.
+    pub x_ticks: Option<Vec<f64>>,
 }
 
 const COLOURS: [&str; 6] = ["#1f5fa8", "#e07b00", "#2a9d3a", "#c0392b", "#7b4fa0", "#6b6b6b"];
@@ -55,7 +63,17 @@ impl Chart {
             self.series.iter().flat_map(|s| s.points.iter().copied()).filter(|&(x, y)| x > 0.0 && y > 0.0).collect();
         let (x_lo, x_hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &(x, _)| (lo.min(x), hi.max(x)));
         let (y_lo, y_hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &(_, y)| (lo.min(y), hi.max(y)));
-        let (x_lo, x_hi) = if points.is_empty() { (0.0, 1.0) } else { decades(x_lo, x_hi) };
+        let ticks: Vec<f64> = self.x_ticks.iter().flatten().copied().filter(|&t| t > 0.0).collect();
+        let (x_lo, x_hi) = if let (Some(lo), Some(hi)) =
+            (ticks.iter().copied().reduce(f64::min), ticks.iter().copied().reduce(f64::max))
+        {
+            let pad = (hi / lo).log10().max(0.5) * 0.06;
+            (lo.log10() - pad, hi.log10() + pad)
+        } else if points.is_empty() {
+            (0.0, 1.0)
+        } else {
+            decades(x_lo, x_hi)
+        };
         let (y_lo, y_hi) = if points.is_empty() { (0.0, 1.0) } else { decades(y_lo, y_hi) };
         let plot_w = W - LEFT - RIGHT;
         let plot_h = H - TOP - BOTTOM;
@@ -73,14 +91,19 @@ impl Chart {
             r##"<text x="{LEFT}" y="28" font-size="15" font-weight="bold">{}</text>"##,
             escape(&self.title)
         );
-        for decade in (x_lo as i32)..=(x_hi as i32) {
-            let x = sx(10f64.powi(decade));
+        let x_marks: Vec<f64> = if ticks.is_empty() {
+            ((x_lo as i32)..=(x_hi as i32)).map(|decade| 10f64.powi(decade)).collect()
+        } else {
+            ticks.clone()
+        };
+        for mark in x_marks {
+            let x = sx(mark);
             let _ = writeln!(
                 svg,
                 r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#e4e4e4"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
                 TOP + plot_h,
                 TOP + plot_h + 18.0,
-                tick_label(10f64.powi(decade))
+                tick_label(mark)
             );
         }
         for decade in (y_lo as i32)..=(y_hi as i32) {
@@ -165,10 +188,29 @@ mod tests {
                 Series { name: "a".into(), points: vec![(0.0, 1.0), (8.0, 1.0), (1024.0, 3.0)] },
                 Series { name: "b<c".into(), points: vec![(8.0, 2.0)] },
             ],
+            x_ticks: None,
         };
         let svg = chart.to_svg();
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches("<circle").count(), 3);
         assert!(svg.contains(r#"data-name="b&lt;c""#));
+    }
+
+    #[test]
+    fn given_ticks_mark_the_x_axis_and_span_it() {
+        let chart = Chart {
+            title: "pool".into(),
+            x_label: "workers".into(),
+            y_label: "ms".into(),
+            series: vec![Series { name: "a".into(), points: vec![(1.0, 10.0), (8.0, 2.0)] }],
+            x_ticks: Some(vec![1.0, 2.0, 4.0, 8.0]),
+        };
+        let svg = chart.to_svg();
+        let x_labels: Vec<&str> = svg
+            .split(r#"text-anchor="middle">"#)
+            .skip(1)
+            .filter_map(|rest| rest.split_once('<').map(|(label, _)| label))
+            .collect();
+        assert_eq!(x_labels, ["1", "2", "4", "8", "workers", "ms"], "{svg}");
     }
 }

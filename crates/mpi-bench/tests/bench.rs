@@ -62,6 +62,10 @@ fn pingpong_refuses_one_rank() {
     assert!(out.stderr.contains("pingpong needs 2 MPI ranks"), "{}", out.describe());
 }
 
+fn report(dir: &std::path::Path) -> Outcome {
+    Supervised::new(env!("CARGO_BIN_EXE_bench-report")).args([dir]).time_limit(Duration::from_secs(30)).run().unwrap()
+}
+
 #[test]
 fn the_report_takes_medians_writes_files_and_names_the_ratios() {
     let scratch = tempfile::tempdir().unwrap();
@@ -70,40 +74,91 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
     std::fs::create_dir_all(&raw).unwrap();
     // Three runs of each program; the medians are the middle values.
     for (run, factor) in [(1, 1.0), (2, 3.0), (3, 2.0)] {
-        for (program, base) in [("rust-raw", 1.0), ("rust-typed", 1.2), ("c", 1.0), ("mpi4py", 5.0)] {
+        for (prefix, program, base) in [
+            ("", "rust-raw", 1.0),
+            ("", "rust-typed", 1.1),
+            ("", "c", 1.0),
+            ("", "mpi4py", 5.0),
+            ("tcp-", "rust-raw", 20.0),
+            ("tcp-", "rust-typed", 30.0),
+            ("tcp-", "c", 20.0),
+        ] {
             let latency = base * factor;
             let text = format!(
                 "bytes,latency_us,bandwidth_mb_s\n8,{latency},{}\n1024,{latency},{}\n",
                 8.0 / latency,
                 1024.0 / latency
             );
-            std::fs::write(raw.join(format!("pingpong-{program}-{run}.csv")), text).unwrap();
+            std::fs::write(raw.join(format!("pingpong-{prefix}{program}-{run}.csv")), text).unwrap();
         }
-        for (program, pipe) in [("rust", 2.0), ("python", 10.0)] {
-            let text = format!(
-                "pipe_roundtrip {} us\nqueue_throughput 1000 items/s\npool_map_1e6 5 ms\nspawn_join 1 ms\n",
-                pipe * factor
-            );
+        for (program, seconds) in [("rust", 0.5), ("mpi4py", 2.0)] {
+            let text = format!("ranks,seconds\n9,{}\n18,{}\n", seconds * factor, 2.0 * seconds * factor);
+            std::fs::write(raw.join(format!("launch-{program}-{run}.csv")), text).unwrap();
+        }
+        for (program, pipe) in [("rust", 2.0), ("python", 10.0), ("c", 1.9)] {
+            let mut text = format!("pipe_roundtrip {} us\nspawn_join 1 ms\n", pipe * factor);
+            if program != "c" {
+                let rate = if program == "rust" { 100_000.0 } else { 1000.0 };
+                for shape in ["1x1", "2x2"] {
+                    text += &format!("queue_throughput {} items/s {shape}\n", rate * factor);
+                }
+                for workers in [1, 4] {
+                    text += &format!("pool_map_1e6 {} ms {workers}\n", pipe * factor);
+                }
+            }
             std::fs::write(raw.join(format!("local-{program}-onecore-{run}.txt")), text).unwrap();
         }
     }
-    let out = Supervised::new(env!("CARGO_BIN_EXE_bench-report"))
-        .args([dir])
-        .time_limit(Duration::from_secs(30))
-        .run()
-        .unwrap();
+    let out = report(dir);
     assert!(out.clean_success(), "{}", out.describe());
     let csv = std::fs::read_to_string(dir.join("pingpong.csv")).unwrap();
-    assert!(csv.contains("rust-raw,8,2.000,"), "{csv}");
-    assert!(csv.contains("mpi4py,8,10.000,"), "{csv}");
-    assert!(out.stdout.contains("raw 8 B latency <= 1.10 x C: 1.00 x  met"), "{}", out.describe());
-    assert!(out.stdout.contains("typed 8 B latency <= 1.5 x raw: 1.20 x  met"), "{}", out.describe());
-    assert!(out.stdout.contains("pipe_roundtrip"), "{}", out.describe());
-    assert!(out.stdout.contains("5.0 x"), "pipe: 20 us against 4 us: {}", out.describe());
-    for svg in ["latency.svg", "bandwidth.svg", "local.svg"] {
-        let text = std::fs::read_to_string(dir.join(svg)).unwrap();
+    assert!(csv.contains("shm,rust-raw,8,2.000,"), "{csv}");
+    assert!(csv.contains("shm,mpi4py,8,10.000,"), "{csv}");
+    assert!(csv.contains("tcp,rust-typed,1024,60.000,"), "{csv}");
+    for line in [
+        "raw 8 B latency <= 1.10 x C: 1.00 x  met",
+        "typed latency <= 1.2 x raw at every size: at most 1.10 x (at 8 B)  met",
+        "typed at least 3 x faster than mpi4py up to 1 KiB: at least 4.55 x (at 8 B)  met",
+        // Over TCP, typed is 1.5 x raw: the target says so.
+        "typed latency <= 1.2 x raw at every size: at most 1.50 x (at 8 B)  MISSED",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} in {}", out.describe());
+    }
+    // Launch to exit: medians 1.0 s and 4.0 s at 9 ranks.
+    assert!(out.stdout.contains("     9      1.000          4.000    4.0 x"), "{}", out.describe());
+    // pipe: 4 us against 20 us is 5 x; against the C floor of 3.8 us, 1.05 x.
+    let pipe = out.stdout.lines().find(|l| l.starts_with("pipe_roundtrip")).unwrap();
+    assert!(pipe.contains("5.0 x") && pipe.contains("1.05 x") && pipe.ends_with("<= 1.1 x C met"), "{pipe}");
+    let queue = out.stdout.lines().find(|l| l.starts_with("queue_throughput 1x1")).unwrap();
+    assert!(queue.contains("100.0 x") && queue.ends_with(">= 50 x Python met"), "{queue}");
+    for svg in ["latency.svg", "bandwidth.svg", "latency-tcp.svg", "launch.svg", "local.svg", "queue.svg", "pool.svg"] {
+        let text = std::fs::read_to_string(dir.join(svg)).unwrap_or_else(|e| panic!("{svg}: {e}"));
         roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{svg}: {e}"));
     }
     let latency = std::fs::read_to_string(dir.join("latency.svg")).unwrap();
     assert_eq!(latency.matches("<polyline").count(), 4);
+    let queue = std::fs::read_to_string(dir.join("queue.svg")).unwrap();
+    assert_eq!(queue.matches("<polyline").count(), 2, "Rust and Python on one core");
+}
+
+#[test]
+fn a_row_that_does_not_read_is_an_error_naming_its_file_and_line() {
+    let scratch = tempfile::tempdir().unwrap();
+    let raw = scratch.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    std::fs::write(raw.join("pingpong-c-1.csv"), "bytes,latency_us,bandwidth_mb_s\n8,0.3,26\n64,fast,200\n").unwrap();
+    let out = report(scratch.path());
+    assert_eq!(out.code(), 1, "{}", out.describe());
+    assert!(out.stderr.contains("pingpong-c-1.csv") && out.stderr.contains("line: 3"), "{}", out.describe());
+
+    std::fs::write(raw.join("pingpong-c-1.csv"), "bytes,latency_us,bandwidth_mb_s\n8,0.3,26\n").unwrap();
+    std::fs::write(raw.join("local-rust-onecore-1.txt"), "pipe_roundtrip 2.0 us\nspawn_join\n").unwrap();
+    let out = report(scratch.path());
+    assert_eq!(out.code(), 1, "{}", out.describe());
+    assert!(out.stderr.contains("local-rust-onecore-1.txt"), "{}", out.describe());
+
+    std::fs::remove_file(raw.join("local-rust-onecore-1.txt")).unwrap();
+    std::fs::write(raw.join("notes.txt"), "hello\n").unwrap();
+    let out = report(scratch.path());
+    assert!(out.stderr.contains("notes.txt: not a file of scripts/bench/run"), "{}", out.describe());
 }

@@ -1,10 +1,17 @@
-//! Turn the raw runs of `scripts/bench/run` into medians, ratios, a table
+//! Turn the raw runs of `scripts/bench/run` into medians, ratios, tables
 //! and plots.
 //!
-//! `bench-report target/bench` reads `raw/pingpong-PROGRAM-N.csv` and
-//! `raw/local-PROGRAM-MODE-N.txt`, writes `pingpong.csv`, `local.csv`,
-//! `latency.svg`, `bandwidth.svg` and `local.svg` beside them, and prints the
-//! table with the ratios the project aims for.
+//! `bench-report target/bench` reads every file of `raw/`:
+//! - `pingpong-[tcp-]PROGRAM-N.csv`: `bytes,latency_us,bandwidth_mb_s` rows
+//!   (shared memory, or TCP between two hosts of the virtual cluster);
+//! - `launch-PROGRAM-N.csv`: `ranks,seconds` rows, launch to exit;
+//! - `local-PROGRAM-MODE-N.txt`: `name value unit [shape]` lines from
+//!   `local-procs bench`, `local_mp.py` and the C floors;
+//!
+//! and writes `pingpong.csv`, `launch.csv`, `local.csv` and the charts
+//! beside them, and prints the tables with the ratios the project aims for.
+//! A row that does not read is an error naming its file and line: a
+//! benchmark that silently drops figures reports the wrong medians.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,8 +20,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mpi_bench::plot::{Chart, Series};
+use serde::Deserialize;
 
-/// Medians, ratios, table and plots from the benchmark's raw runs.
+/// Medians, ratios, tables and plots from the benchmark's raw runs.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -26,63 +34,109 @@ struct Args {
 const PROGRAMS: [(&str, &str); 4] =
     [("rust-raw", "Rust raw"), ("rust-typed", "Rust typed"), ("c", "C"), ("mpi4py", "mpi4py")];
 
-/// The local figures: name, unit, and whether more is better.
-const FIGURES: [(&str, &str, bool, f64); 4] = [
-    ("pipe_roundtrip", "us", false, 2.0),
-    ("queue_throughput", "items/s", true, 20.0),
-    ("pool_map_1e6", "ms", false, 20.0),
-    ("spawn_join", "ms", false, 10.0),
-];
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 })
+#[derive(Deserialize)]
+struct PingPongRow {
+    bytes: u64,
+    latency_us: f64,
+    bandwidth_mb_s: f64,
 }
 
-/// (program, bytes) -> latencies and bandwidths over the runs.
-type PingPong = BTreeMap<(String, u64), (Vec<f64>, Vec<f64>)>;
-/// (program, mode, figure) -> values over the runs.
-type Local = BTreeMap<(String, String, String), Vec<f64>>;
+#[derive(Deserialize)]
+struct LaunchRow {
+    ranks: u32,
+    seconds: f64,
+}
 
-fn read_raw(dir: &Path) -> Result<(PingPong, Local), String> {
-    let mut pingpong = PingPong::new();
-    let mut local = Local::new();
+/// One line of a local run: `name value unit [shape]`.
+#[derive(Deserialize)]
+struct LocalRow {
+    figure: String,
+    value: f64,
+    #[allow(dead_code)] // read to check the line's form
+    unit: String,
+    #[serde(default)]
+    shape: Option<String>,
+}
+
+/// Every raw figure, over the rounds.
+#[derive(Default)]
+struct Runs {
+    /// (network, program, bytes) -> (latency, bandwidth) per round.
+    pingpong: BTreeMap<(Net, String, u64), Vec<(f64, f64)>>,
+    /// (program, ranks) -> seconds per round.
+    launch: BTreeMap<(String, u32), Vec<f64>>,
+    /// (program, mode, figure, shape) -> value per round.
+    local: BTreeMap<(String, String, String, String), Vec<f64>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Net {
+    SharedMemory,
+    Tcp,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut values = values.to_vec();
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// The program's name in a raw file's name: `NAME-ROUND.EXT` after `prefix`.
+fn program_of<'a>(name: &'a str, prefix: &str, ext: &str) -> Option<&'a str> {
+    let rest = name.strip_prefix(prefix)?.strip_suffix(ext)?;
+    let (program, round) = rest.rsplit_once('-')?;
+    round.parse::<u32>().ok().map(|_| program)
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path, reader: csv::ReaderBuilder) -> Result<Vec<T>, String> {
+    let mut reader = reader.from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    reader.deserialize().map(|row| row.map_err(|e| format!("{}: {e}", path.display()))).collect()
+}
+
+fn read_raw(dir: &Path) -> Result<Runs, String> {
     let raw = dir.join("raw");
-    let entries = std::fs::read_dir(&raw).map_err(|e| format!("cannot read {}: {e}", raw.display()))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(entry.path()).map_err(|e| format!("{name}: {e}"))?;
-        if let Some(rest) = name.strip_prefix("pingpong-").and_then(|n| n.strip_suffix(".csv")) {
-            let program = rest.rsplit_once('-').map_or(rest, |(p, _)| p).to_owned();
-            for line in text.lines().skip(1) {
-                let fields: Vec<&str> = line.split(',').collect();
-                let [bytes, latency, bandwidth] = fields[..] else { continue };
-                let (Ok(bytes), Ok(latency), Ok(bandwidth)) = (bytes.parse(), latency.parse(), bandwidth.parse())
-                else {
-                    continue;
-                };
-                let slot = pingpong.entry((program.clone(), bytes)).or_default();
-                slot.0.push(latency);
-                slot.1.push(bandwidth);
+    let mut names: Vec<String> = std::fs::read_dir(&raw)
+        .map_err(|e| format!("cannot read {}: {e}", raw.display()))?
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", raw.display()))?;
+    names.sort();
+    let mut runs = Runs::default();
+    for name in names {
+        let path = raw.join(&name);
+        if let Some(program) = program_of(&name, "pingpong-", ".csv") {
+            let (net, program) = match program.strip_prefix("tcp-") {
+                Some(program) => (Net::Tcp, program),
+                None => (Net::SharedMemory, program),
+            };
+            for row in read_csv::<PingPongRow>(&path, csv::ReaderBuilder::new())? {
+                let slot = runs.pingpong.entry((net, program.to_owned(), row.bytes)).or_default();
+                slot.push((row.latency_us, row.bandwidth_mb_s));
             }
-        } else if let Some(rest) = name.strip_prefix("local-").and_then(|n| n.strip_suffix(".txt")) {
-            let parts: Vec<&str> = rest.split('-').collect();
-            let [program, mode, _] = parts[..] else { continue };
-            for line in text.lines() {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                if let [figure, value, _unit] = fields[..] {
-                    if let Ok(value) = value.parse::<f64>() {
-                        local.entry((program.into(), mode.into(), figure.into())).or_default().push(value);
-                    }
-                }
+        } else if let Some(program) = program_of(&name, "launch-", ".csv") {
+            for row in read_csv::<LaunchRow>(&path, csv::ReaderBuilder::new())? {
+                runs.launch.entry((program.to_owned(), row.ranks)).or_default().push(row.seconds);
             }
+        } else if let Some(program_mode) = program_of(&name, "local-", ".txt") {
+            let (program, mode) = program_mode
+                .split_once('-')
+                .ok_or_else(|| format!("{}: the name has no PROGRAM-MODE", path.display()))?;
+            let mut reader = csv::ReaderBuilder::new();
+            reader.delimiter(b' ').has_headers(false).flexible(true);
+            for row in read_csv::<LocalRow>(&path, reader)? {
+                let key = (program.to_owned(), mode.to_owned(), row.figure, row.shape.unwrap_or_default());
+                runs.local.entry(key).or_default().push(row.value);
+            }
+        } else {
+            return Err(format!("{}: not a file of scripts/bench/run", path.display()));
         }
     }
-    Ok((pingpong, local))
+    Ok(runs)
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -107,178 +161,351 @@ fn main() -> ExitCode {
     }
 }
 
+/// Median latency and bandwidth per (network, program, bytes).
+type PingPongMedians = BTreeMap<(Net, String, u64), (f64, f64)>;
+
 fn report(dir: &Path) -> Result<String, String> {
-    let (pingpong, local) = read_raw(dir)?;
+    let runs = read_raw(dir)?;
     let write = |name: &str, text: String| {
         std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
     };
     let mut out = String::new();
+    let mut written = Vec::new();
 
-    // Ping-pong medians.
-    let mut medians: BTreeMap<(String, u64), (f64, f64)> = BTreeMap::new();
-    for ((program, bytes), (latencies, bandwidths)) in pingpong {
-        let (mut l, mut b) = (latencies, bandwidths);
-        if let (Some(l), Some(b)) = (median(&mut l), median(&mut b)) {
-            medians.insert((program, bytes), (l, b));
-        }
-    }
-    let mut csv = String::from("program,bytes,latency_us,bandwidth_mb_s\n");
-    for ((program, bytes), (l, b)) in &medians {
-        let _ = writeln!(csv, "{program},{bytes},{l:.3},{b:.2}");
+    let medians: PingPongMedians = runs
+        .pingpong
+        .iter()
+        .map(|(key, rounds)| {
+            let latencies: Vec<f64> = rounds.iter().map(|r| r.0).collect();
+            let bandwidths: Vec<f64> = rounds.iter().map(|r| r.1).collect();
+            (key.clone(), (median(&latencies), median(&bandwidths)))
+        })
+        .collect();
+    let mut csv = String::from("network,program,bytes,latency_us,bandwidth_mb_s\n");
+    for ((net, program, bytes), (l, b)) in &medians {
+        let net = if *net == Net::Tcp { "tcp" } else { "shm" };
+        let _ = writeln!(csv, "{net},{program},{bytes},{l:.3},{b:.2}");
     }
     write("pingpong.csv", csv)?;
-    let sizes: Vec<u64> = {
-        let mut s: Vec<u64> = medians.keys().map(|(_, b)| *b).collect();
-        s.sort_unstable();
-        s.dedup();
-        s
-    };
-    let get = |program: &str, bytes: u64| medians.get(&(program.to_owned(), bytes)).copied();
-    if !sizes.is_empty() {
-        let _ = writeln!(out, "Ping-pong, one-way latency in µs (median of the runs)");
-        let _ = write!(out, "{:>9}", "bytes");
-        for (_, label) in PROGRAMS {
-            let _ = write!(out, " {label:>11}");
-        }
-        let _ = writeln!(out, " {:>8} {:>10} {:>13}", "raw/C", "typed/raw", "mpi4py/typed");
-        for &bytes in &sizes {
-            let _ = write!(out, "{bytes:>9}");
-            for (program, _) in PROGRAMS {
-                match get(program, bytes) {
-                    Some((l, _)) => {
-                        let _ = write!(out, " {l:>11.2}");
-                    }
-                    None => {
-                        let _ = write!(out, " {:>11}", "-");
-                    }
-                }
+    written.push("pingpong.csv");
+    for (net, title, suffix) in
+        [(Net::SharedMemory, "shared memory, one machine", ""), (Net::Tcp, "TCP between two virtual hosts", "-tcp")]
+    {
+        if medians.keys().any(|(n, ..)| *n == net) {
+            pingpong_table(&mut out, &medians, net, title);
+            for (file, what, y_label, pick) in [
+                ("latency", "latency (one way)", "latency (µs)", 0usize),
+                ("bandwidth", "bandwidth", "bandwidth (MB/s)", 1),
+            ] {
+                let chart = pingpong_chart(&medians, net, &format!("Ping-pong {what}, {title}"), y_label, pick);
+                let file = format!("{file}{suffix}.svg");
+                write(&file, chart.to_svg())?;
             }
-            let ratio = |a: &str, b: &str| match (get(a, bytes), get(b, bytes)) {
-                (Some((x, _)), Some((y, _))) if y > 0.0 => format!("{:.2}", x / y),
-                _ => "-".to_owned(),
-            };
-            let _ = writeln!(
-                out,
-                " {:>8} {:>10} {:>13}",
-                ratio("rust-raw", "c"),
-                ratio("rust-typed", "rust-raw"),
-                ratio("mpi4py", "rust-typed")
-            );
-        }
-        let _ = writeln!(out, "\nTargets (ping-pong):");
-        if let (Some((rust, _)), Some((c, _))) = (get("rust-raw", 8), get("c", 8)) {
-            let _ = writeln!(out, "  raw 8 B latency <= 1.10 x C: {:.2} x  {}", rust / c, verdict(rust / c <= 1.10));
-        }
-        let big = sizes.iter().copied().max().unwrap_or(0);
-        if let (Some((_, rust)), Some((_, c))) = (get("rust-raw", big), get("c", big)) {
-            let _ =
-                writeln!(out, "  raw {big} B bandwidth >= 0.9 x C: {:.2} x  {}", rust / c, verdict(rust / c >= 0.9));
-        }
-        if let (Some((typed, _)), Some((raw, _))) = (get("rust-typed", 8), get("rust-raw", 8)) {
-            let _ = writeln!(
-                out,
-                "  typed 8 B latency <= 1.5 x raw: {:.2} x  {}",
-                typed / raw,
-                verdict(typed / raw <= 1.5)
-            );
-        }
-        if let (Some((traced, _)), Some((raw, _))) = (get("rust-traced", 8), get("rust-raw", 8)) {
-            let _ = writeln!(
-                out,
-                "  tracing (scripts/mpirun --trace) adds <= 0.3 µs to raw 8 B latency: {:+.2} µs  {}",
-                traced - raw,
-                verdict(traced - raw <= 0.3)
-            );
-        }
-        if let (Some((typed, _)), Some((py, _))) = (get("rust-typed", 8), get("mpi4py", 8)) {
-            let _ = writeln!(
-                out,
-                "  typed 8 B at least 3 x faster than mpi4py: {:.1} x  {}",
-                py / typed,
-                verdict(py / typed >= 3.0)
-            );
-        }
-        for (file, title, y_label, pick) in [
-            ("latency.svg", "Ping-pong latency (one way)", "latency (µs)", 0usize),
-            ("bandwidth.svg", "Ping-pong bandwidth", "bandwidth (MB/s)", 1),
-        ] {
-            let series = PROGRAMS
-                .iter()
-                .map(|(program, label)| Series {
-                    name: (*label).to_owned(),
-                    points: sizes
-                        .iter()
-                        .filter_map(|&b| get(program, b).map(|(l, bw)| (b as f64, if pick == 0 { l } else { bw })))
-                        .collect(),
-                })
-                .filter(|s| !s.points.is_empty())
-                .collect();
-            let chart =
-                Chart { title: title.into(), x_label: "message size (bytes)".into(), y_label: y_label.into(), series };
-            write(file, chart.to_svg())?;
+            written.push(if net == Net::Tcp { "latency-tcp.svg, bandwidth-tcp.svg" } else { "latency.svg, bandwidth.svg" });
         }
     }
 
-    // Local figures.
-    let mut local_medians: BTreeMap<(String, String, String), f64> = BTreeMap::new();
-    for (key, mut values) in local {
-        if let Some(m) = median(&mut values) {
-            local_medians.insert(key, m);
+    if !runs.launch.is_empty() {
+        launch_section(&mut out, &runs, &write)?;
+        written.push("launch.csv, launch.svg");
+    }
+    if !runs.local.is_empty() {
+        local_section(&mut out, &runs, &write)?;
+        written.push("local.csv, local.svg, queue.svg, pool.svg");
+    }
+    let _ = writeln!(out, "\nWritten in {}: {}", dir.display(), written.join(", "));
+    Ok(out)
+}
+
+fn pingpong_table(out: &mut String, medians: &PingPongMedians, net: Net, title: &str) {
+    let get = |program: &str, bytes: u64| medians.get(&(net, program.to_owned(), bytes)).copied();
+    let mut sizes: Vec<u64> = medians.keys().filter(|(n, ..)| *n == net).map(|(_, _, b)| *b).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let _ = writeln!(out, "Ping-pong, {title}: one-way latency in µs (median of the runs)");
+    let _ = write!(out, "{:>9}", "bytes");
+    for (_, label) in PROGRAMS {
+        let _ = write!(out, " {label:>11}");
+    }
+    let _ = writeln!(out, " {:>8} {:>10} {:>13}", "raw/C", "typed/raw", "mpi4py/typed");
+    let ratio = |a: &str, b: &str, bytes: u64| match (get(a, bytes), get(b, bytes)) {
+        (Some((x, _)), Some((y, _))) if y > 0.0 => Some(x / y),
+        _ => None,
+    };
+    let show = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{r:.2}"));
+    for &bytes in &sizes {
+        let _ = write!(out, "{bytes:>9}");
+        for (program, _) in PROGRAMS {
+            let cell = get(program, bytes).map_or("-".to_owned(), |(l, _)| format!("{l:.2}"));
+            let _ = write!(out, " {cell:>11}");
+        }
+        let _ = writeln!(
+            out,
+            " {:>8} {:>10} {:>13}",
+            show(ratio("rust-raw", "c", bytes)),
+            show(ratio("rust-typed", "rust-raw", bytes)),
+            show(ratio("mpi4py", "rust-typed", bytes))
+        );
+    }
+
+    let _ = writeln!(out, "\nTargets ({title}):");
+    let mut target = |what: String, value: String, met: bool| {
+        let _ = writeln!(out, "  {what}: {value}  {}", verdict(met));
+    };
+    if net == Net::SharedMemory {
+        if let Some(r) = ratio("rust-raw", "c", 8) {
+            target("raw 8 B latency <= 1.10 x C".into(), format!("{r:.2} x"), r <= 1.10);
         }
     }
-    let mut csv = String::from("program,mode,figure,value\n");
-    for ((program, mode, figure), value) in &local_medians {
-        let _ = writeln!(csv, "{program},{mode},{figure},{value:.3}");
+    let big = sizes.iter().copied().max().unwrap_or(0);
+    if let (Some((_, rust)), Some((_, c))) = (get("rust-raw", big), get("c", big)) {
+        target(format!("raw {big} B bandwidth >= 0.9 x C"), format!("{:.2} x", rust / c), rust / c >= 0.9);
+    }
+    // The worst ratio over a set of sizes, and where it is.
+    let worst = |a: &str, b: &str, keep: &dyn Fn(u64) -> bool, highest: bool| {
+        sizes
+            .iter()
+            .filter(|&&bytes| keep(bytes))
+            .filter_map(|&bytes| ratio(a, b, bytes).map(|r| (r, bytes)))
+            .reduce(|x, y| if (highest && y.0 > x.0) || (!highest && y.0 < x.0) { y } else { x })
+    };
+    if let Some((r, at)) = worst("rust-typed", "rust-raw", &|_| true, true) {
+        target("typed latency <= 1.2 x raw at every size".into(), format!("at most {r:.2} x (at {at} B)"), r <= 1.2);
+    }
+    for (what, keep, least) in [
+        ("up to 1 KiB", &(|b: u64| b <= 1024) as &dyn Fn(u64) -> bool, 3.0),
+        ("at 64 KiB", &|b: u64| b == 65_536, 1.1),
+        ("from 1 MiB up", &|b: u64| b >= 1_048_576, 3.0),
+    ] {
+        if let Some((r, at)) = worst("mpi4py", "rust-typed", keep, false) {
+            target(
+                format!("typed at least {least} x faster than mpi4py {what}"),
+                format!("at least {r:.2} x (at {at} B)"),
+                r >= least,
+            );
+        }
+    }
+    if net == Net::SharedMemory {
+        if let (Some((traced, _)), Some((raw, _))) = (get("rust-traced", 8), get("rust-raw", 8)) {
+            target(
+                "tracing (scripts/mpirun --trace) adds <= 0.3 µs to raw 8 B latency".into(),
+                format!("{:+.2} µs", traced - raw),
+                traced - raw <= 0.3,
+            );
+        }
+    }
+    let _ = writeln!(out);
+}
+
+fn pingpong_chart(medians: &PingPongMedians, net: Net, title: &str, y_label: &str, pick: usize) -> Chart {
+    let series = PROGRAMS
+        .iter()
+        .map(|(program, label)| Series {
+            name: (*label).to_owned(),
+            points: medians
+                .iter()
+                .filter(|((n, p, _), _)| *n == net && p == program)
+                .map(|((_, _, bytes), (l, b))| (*bytes as f64, if pick == 0 { *l } else { *b }))
+                .collect(),
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
+    Chart { title: title.into(), x_label: "message size (bytes)".into(), y_label: y_label.into(), series, x_ticks: None }
+}
+
+fn launch_section(
+    out: &mut String,
+    runs: &Runs,
+    write: &dyn Fn(&str, String) -> Result<(), String>,
+) -> Result<(), String> {
+    let medians: BTreeMap<(String, u32), f64> =
+        runs.launch.iter().map(|(key, rounds)| (key.clone(), median(rounds))).collect();
+    let mut ranks: Vec<u32> = medians.keys().map(|(_, r)| *r).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut csv = String::from("program,ranks,seconds\n");
+    for ((program, r), s) in &medians {
+        let _ = writeln!(csv, "{program},{r},{s:.4}");
+    }
+    write("launch.csv", csv)?;
+    let get = |program: &str, r: u32| medians.get(&(program.to_owned(), r)).copied();
+    let _ = writeln!(out, "Launch to exit, scripts/mpirun -np N on this machine (median of the runs, seconds)");
+    let _ = writeln!(out, "{:>6} {:>10} {:>14} {:>8}", "ranks", "Rust p2p", "mpi4py p2p", "mpi4py/Rust");
+    for &r in &ranks {
+        let cell = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
+        let ratio = match (get("rust", r), get("mpi4py", r)) {
+            (Some(rust), Some(py)) if rust > 0.0 => format!("{:.1} x", py / rust),
+            _ => "-".to_owned(),
+        };
+        let _ = writeln!(out, "{r:>6} {:>10} {:>14} {ratio:>8}", cell(get("rust", r)), cell(get("mpi4py", r)));
+    }
+    let series = [("rust", "Rust p2p"), ("mpi4py", "mpi4py original")]
+        .iter()
+        .map(|(program, label)| Series {
+            name: (*label).into(),
+            points: ranks.iter().filter_map(|&r| get(program, r).map(|s| (f64::from(r), s))).collect(),
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
+    let chart = Chart {
+        title: "Launch to exit, all ranks on this machine".into(),
+        x_label: "ranks".into(),
+        y_label: "seconds".into(),
+        series,
+        x_ticks: Some(ranks.iter().map(|&r| f64::from(r)).collect()),
+    };
+    write("launch.svg", chart.to_svg())?;
+    let _ = writeln!(out);
+    Ok(())
+}
+
+/// The local figures: name, unit, more is better, the target's shape, and
+/// the target: a speed-up over Python, or a ratio to the C floor at most.
+const FIGURES: [(&str, &str, bool, &str, Target); 4] = [
+    ("pipe_roundtrip", "us", false, "", Target::FloorAtMost(1.1)),
+    ("queue_throughput", "items/s", true, "1x1", Target::PythonAtLeast(50.0)),
+    ("pool_map_1e6", "ms", false, "4", Target::PythonAtLeast(40.0)),
+    ("spawn_join", "ms", false, "", Target::FloorAtMost(2.0)),
+];
+
+#[derive(Clone, Copy)]
+enum Target {
+    PythonAtLeast(f64),
+    FloorAtMost(f64),
+}
+
+fn local_section(
+    out: &mut String,
+    runs: &Runs,
+    write: &dyn Fn(&str, String) -> Result<(), String>,
+) -> Result<(), String> {
+    let medians: BTreeMap<(String, String, String, String), f64> =
+        runs.local.iter().map(|(key, rounds)| (key.clone(), median(rounds))).collect();
+    let mut csv = String::from("program,mode,figure,shape,value\n");
+    for ((program, mode, figure, shape), value) in &medians {
+        let _ = writeln!(csv, "{program},{mode},{figure},{shape},{value:.3}");
     }
     write("local.csv", csv)?;
+    let value = |program: &str, mode: &str, figure: &str, shape: &str| {
+        medians.get(&(program.to_owned(), mode.to_owned(), figure.to_owned(), shape.to_owned())).copied()
+    };
     let mut bars = Vec::new();
-    for (mode, title) in [("onecore", "both on one core"), ("free", "free-running")] {
-        let value = |program: &str, figure: &str| {
-            local_medians.get(&(program.to_owned(), mode.to_owned(), figure.to_owned())).copied()
-        };
-        if FIGURES.iter().all(|(figure, ..)| value("rust", figure).is_none()) {
+    for (mode, title) in [("onecore", "all on one core"), ("free", "free-running")] {
+        if !medians.keys().any(|(p, m, ..)| p == "rust" && m == mode) {
             continue;
         }
-        let _ = writeln!(out, "\nlocal-procs against Python multiprocessing, {title} (median of the runs)");
-        let _ = writeln!(out, "{:<18} {:>14} {:>14} {:>9} {:>8}", "figure", "Rust", "Python", "speed-up", "target");
-        for (figure, unit, more_is_better, target) in FIGURES {
-            let (rust, python) = (value("rust", figure), value("python", figure));
+        let _ = writeln!(out, "local-procs against Python multiprocessing and the C floor, {title} (median of the runs)");
+        let _ = writeln!(
+            out,
+            "{:<22} {:>18} {:>18} {:>12} {:>9} {:>8}  target",
+            "figure", "Rust", "Python", "C floor", "speed-up", "Rust/C"
+        );
+        for (figure, unit, more_is_better, shape, target) in FIGURES {
+            let (rust, python, floor) =
+                (value("rust", mode, figure, shape), value("python", mode, figure, shape), value("c", mode, figure, shape));
             let speedup = match (rust, python) {
                 (Some(r), Some(p)) if r > 0.0 && p > 0.0 => Some(if more_is_better { r / p } else { p / r }),
                 _ => None,
             };
+            let to_floor = match (rust, floor) {
+                (Some(r), Some(c)) if c > 0.0 => Some(r / c),
+                _ => None,
+            };
             let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3} {unit}"));
+            let goal = match (mode, target) {
+                ("onecore", Target::PythonAtLeast(least)) => {
+                    format!(">= {least} x Python {}", speedup.map_or("", |s| verdict(s >= least)))
+                }
+                ("onecore", Target::FloorAtMost(most)) => {
+                    format!("<= {most} x C {}", to_floor.map_or("", |r| verdict(r <= most)))
+                }
+                _ => String::new(),
+            };
+            let name = if shape.is_empty() { figure.to_owned() } else { format!("{figure} {shape}") };
             let _ = writeln!(
                 out,
-                "{figure:<18} {:>14} {:>14} {:>9} {:>8}",
+                "{name:<22} {:>18} {:>18} {:>12} {:>9} {:>8}  {goal}",
                 show(rust),
                 show(python),
+                floor.map_or("-".to_owned(), |v| format!("{v:.3} {unit}")),
                 speedup.map_or("-".to_owned(), |s| format!("{s:.1} x")),
-                if mode == "onecore" {
-                    format!("{target} x {}", speedup.map_or("", |s| verdict(s >= target)))
-                } else {
-                    String::new()
-                }
+                to_floor.map_or("-".to_owned(), |r| format!("{r:.2} x")),
             );
             if let Some(s) = speedup {
-                // The targets are for one core; free-running bars have none.
-                let target = if mode == "onecore" { target } else { f64::NAN };
-                bars.push((format!("{figure} ({title})"), s, target));
+                let goal = match (mode, target) {
+                    ("onecore", Target::PythonAtLeast(least)) => least,
+                    _ => f64::NAN,
+                };
+                bars.push((format!("{name} ({title})"), s, goal));
             }
         }
+        let _ = writeln!(out);
     }
     if !bars.is_empty() {
         write("local.svg", bar_chart("local-procs speed-up over Python multiprocessing", &bars))?;
     }
-    let _ =
-        writeln!(out, "\nWritten: {}/{{pingpong.csv,local.csv,latency.svg,bandwidth.svg,local.svg}}", dir.display());
-    Ok(out)
+
+    // The curves: how a cost grows with producers x consumers, or workers.
+    for (figure, file, title, x_label, y_label) in [
+        ("queue_throughput", "queue.svg", "Queue throughput, P producers x P consumers", "P", "items per second"),
+        ("pool_map_1e6", "pool.svg", "Pool::map of square over 1,000,000 integers", "workers", "milliseconds"),
+    ] {
+        let shapes: Vec<String> = {
+            let mut s: Vec<String> =
+                medians.keys().filter(|(_, _, f, shape)| f == figure && !shape.is_empty()).map(|k| k.3.clone()).collect();
+            s.sort_by(|a, b| x_of(a).total_cmp(&x_of(b)));
+            s.dedup();
+            s
+        };
+        if shapes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title} (median of the runs)");
+        let _ = write!(out, "{:<14}", "");
+        for shape in &shapes {
+            let _ = write!(out, " {shape:>12}");
+        }
+        let _ = writeln!(out);
+        let mut series = Vec::new();
+        for (program, mode, label) in [
+            ("rust", "onecore", "Rust, one core"),
+            ("python", "onecore", "Python, one core"),
+            ("rust", "free", "Rust, free"),
+            ("python", "free", "Python, free"),
+        ] {
+            let points: Vec<(f64, f64)> = shapes
+                .iter()
+                .filter_map(|shape| value(program, mode, figure, shape).map(|v| (x_of(shape), v)))
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            let _ = write!(out, "{label:<14}");
+            for shape in &shapes {
+                let cell = value(program, mode, figure, shape)
+                    .map_or("-".to_owned(), |v| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.3}") });
+                let _ = write!(out, " {cell:>12}");
+            }
+            let _ = writeln!(out);
+            series.push(Series { name: label.into(), points });
+        }
+        let _ = writeln!(out);
+        let x_ticks = Some(shapes.iter().map(|s| x_of(s)).collect());
+        let chart = Chart { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), series, x_ticks };
+        write(file, chart.to_svg())?;
+    }
+    Ok(())
+}
+
+/// The x of a curve's shape: workers `8`, or producers `4` of `4x4`.
+fn x_of(shape: &str) -> f64 {
+    shape.split('x').next().and_then(|p| p.parse().ok()).unwrap_or(f64::NAN)
 }
 
 /// Horizontal bars on a log scale: speed-up per figure, green or red against
 /// its target (dashed), grey where it has none (NaN).
 fn bar_chart(title: &str, bars: &[(String, f64, f64)]) -> String {
-    let (left, width, row) = (250.0, 420.0, 28.0);
+    let (left, width, row) = (290.0, 420.0, 28.0);
     let height = 70.0 + row * bars.len() as f64;
     let top =
         bars.iter().map(|(_, s, t)| if t.is_nan() { *s } else { s.max(*t) }).fold(10.0f64, f64::max).log10().ceil();
