@@ -71,14 +71,20 @@ fn pipe_roundtrip(rounds: u64) -> anyhow::Result<()> {
         }
     });
     echo.start()?;
-    for _ in 0..100 {
+    // A plain blocking recv, as the C floor's read and Python's recv: it
+    // cannot wait forever, since the echo's end is its alone, and its exit
+    // (even by a crash) ends the input. `recv_timeout` costs one poll more.
+    let mut round_trip = || -> anyhow::Result<()> {
         to_child.send(&1)?;
-        from_child.recv_timeout(LIMIT)?;
+        anyhow::ensure!(from_child.recv()? == Some(1), "the echo ended");
+        Ok(())
+    };
+    for _ in 0..100 {
+        round_trip()?;
     }
     let start = Instant::now();
     for _ in 0..rounds {
-        to_child.send(&1)?;
-        from_child.recv_timeout(LIMIT)?;
+        round_trip()?;
     }
     let elapsed = start.elapsed();
     to_child.send(&u64::MAX)?;
