@@ -201,7 +201,11 @@ fn report(dir: &Path) -> Result<String, String> {
                 let file = format!("{file}{suffix}.svg");
                 write(&file, chart.to_svg())?;
             }
-            written.push(if net == Net::Tcp { "latency-tcp.svg, bandwidth-tcp.svg" } else { "latency.svg, bandwidth.svg" });
+            written.push(if net == Net::Tcp {
+                "latency-tcp.svg, bandwidth-tcp.svg"
+            } else {
+                "latency.svg, bandwidth.svg"
+            });
         }
     }
 
@@ -310,7 +314,13 @@ fn pingpong_chart(medians: &PingPongMedians, net: Net, title: &str, y_label: &st
         })
         .filter(|s| !s.points.is_empty())
         .collect();
-    Chart { title: title.into(), x_label: "message size (bytes)".into(), y_label: y_label.into(), series, x_ticks: None }
+    Chart {
+        title: title.into(),
+        x_label: "message size (bytes)".into(),
+        y_label: y_label.into(),
+        series,
+        x_ticks: None,
+    }
 }
 
 fn launch_section(
@@ -394,15 +404,19 @@ fn local_section(
         if !medians.keys().any(|(p, m, ..)| p == "rust" && m == mode) {
             continue;
         }
-        let _ = writeln!(out, "local-procs against Python multiprocessing and the C floor, {title} (median of the runs)");
+        let _ =
+            writeln!(out, "local-procs against Python multiprocessing and the C floor, {title} (median of the runs)");
         let _ = writeln!(
             out,
             "{:<22} {:>18} {:>18} {:>12} {:>9} {:>8}  target",
             "figure", "Rust", "Python", "C floor", "speed-up", "Rust/C"
         );
         for (figure, unit, more_is_better, shape, target) in FIGURES {
-            let (rust, python, floor) =
-                (value("rust", mode, figure, shape), value("python", mode, figure, shape), value("c", mode, figure, shape));
+            let (rust, python, floor) = (
+                value("rust", mode, figure, shape),
+                value("python", mode, figure, shape),
+                value("c", mode, figure, shape),
+            );
             let speedup = match (rust, python) {
                 (Some(r), Some(p)) if r > 0.0 && p > 0.0 => Some(if more_is_better { r / p } else { p / r }),
                 _ => None,
@@ -451,8 +465,11 @@ fn local_section(
         ("pool_map_1e6", "pool.svg", "Pool::map of square over 1,000,000 integers", "workers", "milliseconds"),
     ] {
         let shapes: Vec<String> = {
-            let mut s: Vec<String> =
-                medians.keys().filter(|(_, _, f, shape)| f == figure && !shape.is_empty()).map(|k| k.3.clone()).collect();
+            let mut s: Vec<String> = medians
+                .keys()
+                .filter(|(_, _, f, shape)| f == figure && !shape.is_empty())
+                .map(|k| k.3.clone())
+                .collect();
             s.sort_by(|a, b| x_of(a).total_cmp(&x_of(b)));
             s.dedup();
             s
@@ -482,8 +499,13 @@ fn local_section(
             }
             let _ = write!(out, "{label:<14}");
             for shape in &shapes {
-                let cell = value(program, mode, figure, shape)
-                    .map_or("-".to_owned(), |v| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.3}") });
+                let cell = value(program, mode, figure, shape).map_or("-".to_owned(), |v| {
+                    if v >= 100.0 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.3}")
+                    }
+                });
                 let _ = write!(out, " {cell:>12}");
             }
             let _ = writeln!(out);
