@@ -38,7 +38,7 @@ NODES ?= 1
 LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2
 FIGURES := crates/mpi-demos/lessons/figures
 
-.PHONY: no-sudo help deps build demo bench lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: no-sudo help deps build demo bench book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,16 @@ demo: build ## Run the main lesson: p2p on 9 MPI ranks
 bench: build ## Benchmarks beside C MPI, mpi4py and multiprocessing: table, CSV and plots in target/bench/
 	@scripts/install-deps bench
 	RELEASE=$(RELEASE) scripts/bench/run --out $(TARGET_DIR)/bench $(BENCH_ARGS)
+
+book: no-sudo ## The course as a book (mdBook, installed once from crates.io): target/book/index.html
+	scripts/book build
+
+book-serve: no-sudo ## Serve the book on http://127.0.0.1:3000 while you read (PORT=N for another)
+	scripts/book serve $(if $(PORT),--port $(PORT))
+
+check: no-sudo deps ## Check an exercise: make check EXERCISE=ring (none: the first not yet done; SOLUTION=1: its solution)
+	@$(CARGO) build --quiet -p exercises -p mpi-watch-preload
+	@$(TARGET_DIR)/debug/check-exercise $(if $(SOLUTION),--solution) $(EXERCISE)
 
 lessons: build ## Run every MPI lesson, traced, and draw each page's sequence diagram
 	@for lesson in $(LESSONS); do \
@@ -106,7 +116,8 @@ local-demo: build ## Run every single-machine lesson in turn, without sleeps
 	$(RELEASE)/local-procs --time-scale 0 all
 
 test: deps ## Run every test (installs what is missing first)
-	@scripts/install-deps lint bench
+	@scripts/install-deps lint bench book
+	scripts/book mdbook >/dev/null
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/install-deps cluster slurm; \
 	else echo "not root: the virtual-cluster and Slurm tests will say they are skipped"; fi
 	scripts/mpi4py-env >/dev/null
