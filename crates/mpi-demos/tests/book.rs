@@ -120,8 +120,12 @@ impl Browser {
         command
             .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check"])
             .args(["--remote-debugging-pipe", "--disable-extensions", "--mute-audio"])
+            // Helpers as the browser's own children, and no crash handler
+            // (it would leave the group and outlive the browser).
+            .args(["--no-zygote", "--disable-crash-reporter", "--disable-breakpad"])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -188,7 +192,11 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let message = self.messages.recv_timeout(left).unwrap_or_else(|_| panic!("no answer to {method} in 30 s"));
+            let message = match self.messages.recv_timeout(left) {
+                Ok(message) => message,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("no answer to {method} in 30 s"),
+                Err(mpsc::RecvTimeoutError::Disconnected) => panic!("chromium ended before answering {method}"),
+            };
             if message["id"] == json!(id) {
                 assert!(message.get("error").is_none(), "{method}: {message}");
                 return message["result"].clone();
@@ -205,7 +213,11 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let message = self.messages.recv_timeout(left).unwrap_or_else(|_| panic!("no {method} in 30 s"));
+            let message = match self.messages.recv_timeout(left) {
+                Ok(message) => message,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("no {method} in 30 s"),
+                Err(mpsc::RecvTimeoutError::Disconnected) => panic!("chromium ended before {method}"),
+            };
             let found = message["method"] == json!(method);
             self.events.push(message);
             if found {
@@ -246,9 +258,34 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Close the browser as a user would, so that it ends its helper
+    /// processes; kill whatever of its process group is still there after
+    /// 10 s, and reap what has come to this process (a subreaper, for
+    /// `supervise`): no helper and no zombie is left.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let mut bytes = serde_json::to_vec(&json!({"id": 0, "method": "Browser.close"})).unwrap();
+        bytes.push(0);
+        let _ = self.commands.write_all(&bytes);
+        let group = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         let _ = self.child.wait();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = local_procs::supervise::group_members(group);
+            if left.is_empty() || Instant::now() > deadline {
+                return;
+            }
+            for (pid, _) in left {
+                let pid = nix::unistd::Pid::from_raw(pid);
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                let _ = nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -342,6 +379,12 @@ fn every_page_of_the_book_loads_renders_links_and_searches() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(results.iter().any(|href| href.contains("mpi/deadlock.html")), "search for deadlock: {results:?}");
+
+    // Closed, the browser leaves nothing: no helper process, no zombie.
+    let group = browser.child.id() as i32;
+    drop(browser);
+    let left = local_procs::supervise::group_members(nix::unistd::Pid::from_raw(group));
+    assert!(left.is_empty(), "chromium left {left:?}");
 }
 
 /// The reader's side of `make book-serve`: nothing to test but that the
