@@ -191,17 +191,22 @@ impl Browser {
         self.commands.write_all(&bytes).expect("chromium takes commands");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = match self.messages.recv_timeout(left) {
-                Ok(message) => message,
-                Err(mpsc::RecvTimeoutError::Timeout) => panic!("no answer to {method} in 30 s"),
-                Err(mpsc::RecvTimeoutError::Disconnected) => panic!("chromium ended before answering {method}"),
-            };
+            let message = self.next(deadline, &format!("the answer to {method}"));
             if message["id"] == json!(id) {
                 assert!(message.get("error").is_none(), "{method}: {message}");
                 return message["result"].clone();
             }
             self.events.push(message);
+        }
+    }
+
+    /// The next message from the browser, waiting until `deadline` for
+    /// `what` at the most.
+    fn next(&mut self, deadline: Instant, what: &str) -> Value {
+        match self.messages.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(message) => message,
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!("no {what} in 30 s"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("chromium ended before {what}"),
         }
     }
 
@@ -212,12 +217,7 @@ impl Browser {
         }
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = match self.messages.recv_timeout(left) {
-                Ok(message) => message,
-                Err(mpsc::RecvTimeoutError::Timeout) => panic!("no {method} in 30 s"),
-                Err(mpsc::RecvTimeoutError::Disconnected) => panic!("chromium ended before {method}"),
-            };
+            let message = self.next(deadline, method);
             let found = message["method"] == json!(method);
             self.events.push(message);
             if found {

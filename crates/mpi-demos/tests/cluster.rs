@@ -291,29 +291,10 @@ fn cluster_demo_refuses_a_bad_hostfile() {
     assert!(run.stderr.contains(":2: 'slots=three'"), "{}", run.describe());
 }
 
-/// Runs `virtual-cluster up`, presses Ctrl-C (SIGINT to the whole process
-/// group, as a terminal sends it) once `now` says so, and checks that `up`
-/// undid everything and died of that SIGINT, so that a script that called
-/// it stops too.
-fn ctrl_c_during_up(now: impl Fn() -> bool + Send) {
-    let run = Supervised::new(workspace().join("scripts/virtual-cluster"))
-        .args(["up"])
-        .current_dir(workspace())
-        .time_limit(Duration::from_secs(60))
-        .run_with(|running| {
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !now() {
-                assert!(Instant::now() < deadline, "up never reached the moment to interrupt");
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            nix::sys::signal::killpg(running.pid(), nix::sys::signal::Signal::SIGINT).unwrap();
-        })
-        .unwrap();
-    assert!(!run.timed_out, "{}", run.describe());
-    assert!(!run.stdout.contains("up: "), "up finished before the Ctrl-C: {}", run.describe());
-    assert_eq!(run.code(), -(nix::sys::signal::Signal::SIGINT as i32), "{}", run.describe());
-    assert!(run.stdout.contains("interrupted: undoing"), "{}", run.describe());
-    assert!(run.leftovers.is_empty(), "{}", run.describe());
+/// Ctrl-C during `virtual-cluster up` (see `support::ctrl_c_during`):
+/// nothing of the cluster is left.
+fn ctrl_c_during_up(now: impl Fn() -> bool) {
+    support::ctrl_c_during("virtual-cluster", &["up"], Duration::from_secs(60), now);
     assert_nothing_left();
     assert_eq!(command("ip", &["route", "show", "198.18.0.0/24"]), "", "the route is left");
 }

@@ -177,29 +177,11 @@ fn three_nodes_spread_nine_ranks() {
     assert!(!workspace().join(".state/virtual-cluster").exists(), "down leaves the virtual cluster it brought up");
 }
 
-/// Runs `local-cluster up --nodes 3`, presses Ctrl-C (SIGINT to the whole
-/// process group, as a terminal sends it) once `now` says so, and checks
-/// that it undid everything, the virtual cluster included, and died of
-/// that SIGINT.
+/// Ctrl-C during `local-cluster up --nodes 3` (see
+/// `support::ctrl_c_during`): nothing of the Slurm is left, nor of the
+/// virtual cluster it brought up.
 fn ctrl_c_during_up(now: impl Fn() -> bool) {
-    let run = Supervised::new(workspace().join("scripts/slurm/local-cluster"))
-        .args(["up", "--nodes", "3"])
-        .current_dir(workspace())
-        .time_limit(Duration::from_secs(120))
-        .run_with(|running| {
-            let deadline = std::time::Instant::now() + Duration::from_secs(60);
-            while !now() {
-                assert!(std::time::Instant::now() < deadline, "up never reached the moment to interrupt");
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            nix::sys::signal::killpg(running.pid(), nix::sys::signal::Signal::SIGINT).unwrap();
-        })
-        .unwrap();
-    assert!(!run.timed_out, "{}", run.describe());
-    assert!(!run.stdout.contains("up: "), "up finished before the Ctrl-C: {}", run.describe());
-    assert_eq!(run.code(), -(nix::sys::signal::Signal::SIGINT as i32), "{}", run.describe());
-    assert!(run.stdout.contains("interrupted: undoing"), "{}", run.describe());
-    assert!(run.leftovers.is_empty(), "{}", run.describe());
+    let run = support::ctrl_c_during("slurm/local-cluster", &["up", "--nodes", "3"], Duration::from_secs(120), now);
     assert_eq!(daemons_left(), Vec::<String>::new());
     assert!(!workspace().join(".state/slurm").exists(), "{}", run.describe());
     assert!(!workspace().join(".state/virtual-cluster").exists(), "{}", run.describe());

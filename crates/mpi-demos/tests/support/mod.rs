@@ -112,3 +112,30 @@ pub fn skip(test: &str, reason: &str) {
     note(&format!("skipped {test}: {reason}"));
     eprintln!("skipped {test}: {reason}");
 }
+
+/// Run `scripts/SCRIPT ARGS` (an `up` that builds something in steps),
+/// press Ctrl-C once `now` says so (SIGINT to the whole process group, as
+/// a terminal sends it), and check that the script said it was undoing,
+/// left no process, and died of that SIGINT, so that whatever called it
+/// stops too. What it must have removed, the caller checks.
+pub fn ctrl_c_during(script: &str, args: &[&str], limit: Duration, now: impl Fn() -> bool) -> Outcome {
+    let run = Supervised::new(workspace().join("scripts").join(script))
+        .args(args)
+        .current_dir(workspace())
+        .time_limit(limit)
+        .run_with(|running| {
+            let deadline = std::time::Instant::now() + limit / 2;
+            while !now() {
+                assert!(std::time::Instant::now() < deadline, "{script} never reached the moment to interrupt");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            nix::sys::signal::killpg(running.pid(), nix::sys::signal::Signal::SIGINT).unwrap();
+        })
+        .unwrap();
+    assert!(!run.timed_out, "{}", run.describe());
+    assert!(!run.stdout.contains("up: "), "up finished before the Ctrl-C: {}", run.describe());
+    assert_eq!(run.code(), -(nix::sys::signal::Signal::SIGINT as i32), "{}", run.describe());
+    assert!(run.stdout.contains("interrupted: undoing"), "{}", run.describe());
+    assert!(run.leftovers.is_empty(), "{}", run.describe());
+    run
+}
