@@ -139,14 +139,24 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     // The one-message limit, seen from a Several with only bytes: the
-    // prefix, the name and the lengths take a few bytes of it.
-    let overhead = {
-        let mut encoded = postcard::to_allocvec(&bytes_of(0)).unwrap().len();
-        encoded += 9; // the kind and the contents' length
-        encoded + 1 // the bytes' length needs two varint bytes near 4 KiB
+    // prefix (the kind and the contents' length, 9 bytes), the name and
+    // the lengths take a few bytes of it; the bytes' own length is a
+    // varint, one byte for 0 and more for larger counts.
+    let varint = |mut n: usize| {
+        let mut bytes = 1;
+        while n >= 0x80 {
+            n >>= 7;
+            bytes += 1;
+        }
+        bytes
     };
-    let at_limit = FIRST_MESSAGE_MAX - overhead;
-    let long_name = "long shape ".repeat(1000);
+    let shape_without_len = postcard::to_allocvec(&bytes_of(0)).unwrap().len() - 1;
+    let mut at_limit = FIRST_MESSAGE_MAX - 9 - shape_without_len;
+    while 9 + shape_without_len + varint(at_limit) + at_limit > FIRST_MESSAGE_MAX {
+        at_limit -= 1;
+    }
+    // Longer than the first message by itself.
+    let long_name = "long shape ".repeat(FIRST_MESSAGE_MAX / 10);
 
     if world.rank() == 0 {
         let to = world.process_at_rank(1);
