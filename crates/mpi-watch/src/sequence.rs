@@ -58,6 +58,12 @@ pub fn pair(events: &[Event]) -> (Vec<Message>, Vec<Event>) {
 }
 
 const LANE: f64 = 110.0;
+/// What the picture shows, under its title.
+const EXPLANATION: &str =
+    "an arrow runs from the start of a send to the end of its receive; a bar is a rank inside a call";
+/// The height of a line of labels, and the width of one of their characters.
+const LABEL_HEIGHT: f64 = 14.0;
+const LABEL_CHAR: f64 = 7.2;
 const LEFT: f64 = 90.0;
 const TOP: f64 = 80.0;
 const HEIGHT: f64 = 480.0;
@@ -83,6 +89,18 @@ fn tick_step(span: f64, ticks: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|&step| step >= raw).unwrap_or(10.0 * power)
 }
 
+/// A message's label: its tag and size, and how long each side spent in
+/// its call.
+fn label(message: &Message) -> String {
+    format!(
+        "tag {}, {} B: send {}, receive {}",
+        message.send.tag,
+        message.send.bytes,
+        duration(message.send.end_us - message.send.start_us),
+        duration(message.recv.end_us - message.recv.start_us)
+    )
+}
+
 /// Render a trace (at least `ranks` lifelines) as SVG.
 pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
     let events = &trace.events;
@@ -93,7 +111,14 @@ pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
     let (t_min, span) = if t_min.is_finite() && t_max > t_min { (t_min, t_max - t_min) } else { (0.0, 1.0) };
     let y = |t: f64| TOP + 20.0 + (t - t_min) / span * HEIGHT;
     let x = |rank: i32| LEFT + f64::from(rank) * LANE;
-    let width = x(ranks - 1) + LEFT;
+    // Wide enough for the lanes, the labels right of them, and the line
+    // that explains the picture (about 7 px a character, in 12 px type).
+    let labels_end = pair(events)
+        .0
+        .iter()
+        .map(|m| x(m.send.rank.max(m.recv.rank)) + 10.0 + label(m).chars().count() as f64 * LABEL_CHAR)
+        .fold(0.0, f64::max);
+    let width = (x(ranks - 1) + LEFT).max((EXPLANATION.len() + 45) as f64 * LABEL_CHAR).max(labels_end + 10.0);
     let height = TOP + HEIGHT + 90.0;
 
     let mut svg = String::new();
@@ -104,7 +129,7 @@ pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1f5fa8"/></marker></defs>
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="24" font-size="15" font-weight="bold">{title}</text>
-<text x="10" y="42" fill="#555">time flows down: {total} from the first call to the last; an arrow runs from the start of a send to the end of its receive; a bar is a rank inside a call</text>
+<text x="10" y="42" fill="#555">time flows down: {total} from the first call to the last; {EXPLANATION}</text>
 "##,
         title = escape(title),
         total = duration(span),
@@ -161,27 +186,32 @@ pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
             escape(&duration(event.end_us - event.start_us)),
         );
     }
+    // Each label goes right of its arrow's further lane, at the arrow's
+    // middle; one that would be written over another, lower, until it
+    // meets none.
+    let mut placed: Vec<(f64, f64, f64)> = Vec::new(); // left x, right x, y
     for message in &messages {
         let (x1, y1) = (x(message.send.rank), y(message.send.start_us));
         let (x2, y2) = (x(message.recv.rank), y(message.recv.end_us));
         let took = message.recv.end_us - message.send.start_us;
-        let label = format!(
-            "tag {}, {} B: send {}, receive {}",
-            message.send.tag,
-            message.send.bytes,
-            duration(message.send.end_us - message.send.start_us),
-            duration(message.recv.end_us - message.recv.start_us)
-        );
+        let text = label(message);
+        let lx = x1.max(x2) + 10.0;
+        let rx = lx + text.chars().count() as f64 * LABEL_CHAR;
+        let mut ly = (y1 + y2) / 2.0 + 4.0;
+        while let Some(&(_, _, other)) =
+            placed.iter().find(|&&(ol, or, oy)| ol < rx && lx < or && (oy - ly).abs() < LABEL_HEIGHT)
+        {
+            ly = other + LABEL_HEIGHT;
+        }
+        placed.push((lx, rx, ly));
         let _ = writeln!(
             svg,
-            r##"<g class="message" data-from="{}" data-to="{}" data-tag="{}" data-bytes="{}" data-us="{took:.3}"><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#1f5fa8" stroke-width="1.6" marker-end="url(#arrow)"/><text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#1f5fa8">{}</text></g>"##,
+            r##"<g class="message" data-from="{}" data-to="{}" data-tag="{}" data-bytes="{}" data-us="{took:.3}"><line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#1f5fa8" stroke-width="1.6" marker-end="url(#arrow)"/><text x="{lx:.1}" y="{ly:.1}" fill="#1f5fa8">{}</text></g>"##,
             message.send.rank,
             message.recv.rank,
             message.send.tag,
             message.send.bytes,
-            (x1 + x2) / 2.0,
-            (y1 + y2) / 2.0 - 5.0,
-            escape(&label),
+            escape(&text),
         );
     }
     for event in &unmatched {
@@ -253,6 +283,39 @@ mod tests {
         // The arrow's label gives the time each side spent in its call.
         assert!(svg.contains("tag 0, 4 B: send 1.0 µs, receive 1.0 µs"), "{svg}");
         roxmltree::Document::parse(&svg).expect("well-formed");
+    }
+
+    #[test]
+    fn labels_of_messages_at_the_same_time_do_not_overlap() {
+        let trace = Trace {
+            ranks: Vec::new(),
+            events: vec![
+                event(0, Op::Send, 1, 0, 0.0),
+                event(0, Op::Send, 1, 1, 0.0),
+                event(0, Op::Send, 1, 2, 0.0),
+                event(1, Op::Recv, 0, 0, 1.0),
+                event(1, Op::Recv, 0, 1, 1.0),
+                event(1, Op::Recv, 0, 2, 1.0),
+                event(0, Op::Send, 1, 3, 1000.0),
+                event(1, Op::Recv, 0, 3, 1001.0),
+            ],
+        };
+        let svg = render(&trace, 2, "t");
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let ys: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("message"))
+            .map(|g| g.children().find(|c| c.has_tag_name("text")).unwrap().attribute("y").unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ys.len(), 4);
+        for (i, a) in ys.iter().enumerate() {
+            for b in &ys[i + 1..] {
+                assert!((a - b).abs() >= LABEL_HEIGHT, "labels at {ys:?}");
+            }
+        }
+        // Wide enough for the explanation, with only two lanes.
+        let width: f64 = doc.root_element().attribute("width").unwrap().parse().unwrap();
+        assert!(width >= EXPLANATION.len() as f64 * LABEL_CHAR, "{width}");
     }
 
     #[test]
