@@ -241,44 +241,56 @@ fn verdict(exercise: &Exercise, source: &str, run: &Outcome) -> Result<(), Strin
         return Err(format!("it left processes running after its end: {:?}", run.leftovers));
     }
     let printed: Vec<&str> = run.stdout.lines().collect();
-    let wrong = |expected: &[&str], got: &[&str]| {
-        let missing: Vec<&&str> = expected.iter().filter(|line| !got.contains(line)).collect();
-        let extra: Vec<&&str> = got.iter().filter(|line| !expected.contains(line)).collect();
-        let mut text = String::from("its output is not the lesson's.");
-        if !missing.is_empty() {
-            text +=
-                &format!("\n  missing:\n{}", missing.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"));
-        }
-        if !extra.is_empty() {
-            text += &format!(
-                "\n  not expected:\n{}",
-                extra.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
-            );
-        }
-        text
-    };
-    match &exercise.expect {
-        Expect::InOrder(expected) if printed != *expected => {
-            let mut text = wrong(expected, &printed);
-            if printed.len() == expected.len() && text.ends_with("lesson's.") {
-                text += &format!("\n  The lines are right but their order is not:\n{}", indent(&run.stdout));
-            }
-            Err(text)
-        }
-        Expect::AnyOrder(expected) => {
-            let (mut got, mut want) = (printed.clone(), expected.to_vec());
-            got.sort_unstable();
-            want.sort_unstable();
-            if got == want {
-                Ok(())
+    let text = match &exercise.expect {
+        Expect::Custom(check) => return check(&run.stdout).map_err(|text| see(text, source, exercise)),
+        Expect::InOrder(expected) if printed == *expected => return Ok(()),
+        Expect::InOrder(expected) | Expect::AnyOrder(expected) => {
+            let (missing, extra) = difference(expected, &printed);
+            if missing.is_empty() && extra.is_empty() {
+                match exercise.expect {
+                    Expect::AnyOrder(_) => return Ok(()),
+                    _ => format!(
+                        "its output is not the lesson's.\n  The lines are right but their order is not:\n{}",
+                        indent(&run.stdout)
+                    ),
+                }
             } else {
-                Err(wrong(expected, &printed))
+                let mut text = String::from("its output is not the lesson's.");
+                for (title, lines) in [("missing", missing), ("not expected", extra)] {
+                    if !lines.is_empty() {
+                        text += &format!("\n  {title}:\n{}", indent(&lines.join("\n")));
+                    }
+                }
+                text
             }
         }
-        Expect::Custom(check) => check(&run.stdout),
-        Expect::InOrder(_) => Ok(()),
+    };
+    Err(see(text, source, exercise))
+}
+
+/// What is wrong, and where to look.
+fn see(text: String, source: &str, exercise: &Exercise) -> String {
+    format!("{text}\n(see {source}, and the lesson: {})", exercise.lesson)
+}
+
+/// The lines of `expected` that `got` lacks, and those it has too many
+/// times or that are not expected at all: as multisets, since a line
+/// printed twice is as wrong as a line missing.
+fn difference<'a>(expected: &[&'a str], got: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let count = |lines: &[&str], line: &str| lines.iter().filter(|l| **l == line).count();
+    let mut missing = Vec::new();
+    for line in expected {
+        if count(got, line) < count(expected, line) && !missing.contains(line) {
+            missing.push(*line);
+        }
     }
-    .map_err(|text| format!("{text}\n(see {source}, and the lesson: {})", exercise.lesson))
+    let mut extra = Vec::new();
+    for line in got {
+        if count(got, line) > count(expected, line) && !extra.contains(line) {
+            extra.push(*line);
+        }
+    }
+    (missing, extra)
 }
 
 fn indent(text: &str) -> String {
@@ -376,6 +388,17 @@ mod tests {
         assert!(why.contains("missing:\n    rank 1 received \"second\" (tag 2) first"), "{why}");
         assert!(why.contains("not expected:\n    rank 1 received \"first\" (tag 1) first"), "{why}");
         assert!(why.contains("(see exercises/tags.rs, and the lesson: crates/mpi-demos/lessons/tags.md)"), "{why}");
+    }
+
+    #[test]
+    fn a_line_printed_twice_is_named_as_not_expected() {
+        let run = outcome(
+            "rank 0 sent \"first\" (tag 1), then \"second\" (tag 2)\nrank 1 received \"second\" (tag 2) first\nrank 1 received \"second\" (tag 2) first\nrank 1 received \"first\" (tag 1) second\n",
+            "",
+        );
+        let why = verdict(exercise("tags"), "exercises/tags.rs", &run).unwrap_err();
+        assert!(why.contains("not expected:\n    rank 1 received \"second\" (tag 2) first"), "{why}");
+        assert!(!why.contains("missing"), "{why}");
     }
 
     #[test]

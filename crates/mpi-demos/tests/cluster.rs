@@ -59,7 +59,9 @@ fn cluster_traces() -> Vec<String> {
 
 /// The processes running inside namespace `ns`, by command name.
 fn processes_in(ns: &str) -> Vec<String> {
-    command("ip", &["netns", "pids", ns])
+    // No namespace (not made yet, or gone): no process in it.
+    let pids = Supervised::new("ip").args(["netns", "pids", ns]).time_limit(Duration::from_secs(20)).run().unwrap();
+    pids.stdout
         .split_whitespace()
         .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok())
         .map(|name| name.trim().to_owned())
@@ -312,12 +314,7 @@ fn ctrl_c_while_up_waits_for_ssh_leaves_nothing_behind() {
     // While the head node's ssh asks a host whether it answers. ssh catches
     // SIGINT and exits normally, and bash then goes on as if there had
     // been no Ctrl-C, unless the script runs it so that it does not.
-    ctrl_c_during_up(|| {
-        // Not processes_in: the namespace may not exist yet.
-        let pids = Supervised::new("ip").args(["netns", "pids", "mpivc0"]).run().unwrap().stdout;
-        pids.split_whitespace()
-            .any(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|name| name.trim() == "ssh"))
-    });
+    ctrl_c_during_up(|| processes_in("mpivc0").iter().any(|name| name == "ssh"));
 }
 
 #[test]

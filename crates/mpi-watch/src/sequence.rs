@@ -113,8 +113,7 @@ pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
     let x = |rank: i32| LEFT + f64::from(rank) * LANE;
     // Wide enough for the lanes, the labels right of them, and the line
     // that explains the picture (about 7 px a character, in 12 px type).
-    let labels_end = pair(events)
-        .0
+    let labels_end = messages
         .iter()
         .map(|m| x(m.send.rank.max(m.recv.rank)) + 10.0 + label(m).chars().count() as f64 * LABEL_CHAR)
         .fold(0.0, f64::max);
