@@ -59,8 +59,9 @@
 //! Outside [`send`] and [`receive`], a [`Bulk`] is an ordinary serde
 //! sequence: encode it to JSON or postcard as you would a `Vec`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::{Deref, DerefMut};
+use std::thread::LocalKey;
 
 use bytemuck::Pod;
 use mpi::datatype::{MutView, UserDatatype, View};
@@ -262,6 +263,26 @@ fn destination<T: Pod>(len: usize) -> Vec<T> {
     }
 }
 
+/// A vector of `T` holding a copy of `bytes` (a whole number of `T`s, at
+/// any alignment). Written once: a zeroed vector filled afterwards would
+/// write every byte twice (8 KiB of zeros cost 0.1 µs).
+fn copied<T: Pod>(bytes: &[u8]) -> Vec<T> {
+    let size = std::mem::size_of::<T>();
+    if size == 0 {
+        return Vec::new();
+    }
+    let len = bytes.len() / size;
+    let mut vec = Vec::<T>::with_capacity(len);
+    // SAFETY: the vector has room for `len` Ts, `len * size` bytes, taken
+    // from `bytes`, which holds at least that many; every byte pattern is a
+    // valid T (Pod), and the copy is bytewise, so alignment does not matter.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), vec.as_mut_ptr().cast::<u8>(), len * size);
+        vec.set_len(len);
+    }
+    vec
+}
+
 /// glibc's size for allocating with mmap (its starting threshold).
 const CALLOC_FROM: usize = 128 * 1024;
 
@@ -278,70 +299,124 @@ enum Mode {
     Receiving,
 }
 
-/// The walk of one value by serde, in one send or receive, and the
-/// buffers of the first messages, kept to spare an allocation each time.
-/// One thread-local for all: each access to one costs a few nanoseconds,
-/// and a small message's whole budget is a few tens.
+// The state of this module on a thread. A small message's whole budget is
+// a few tens of nanoseconds, so it is kept in thread-locals that need no
+// destructor: reading one is a load, where a thread-local holding a `Vec`
+// (which has a destructor) checks that the thread's destructors are
+// registered at each access, 4 ns (measured: a `RefCell<Vec>` taken and put
+// back, 8 ns; the same as raw parts in a `Cell`, 1 ns).
+
+/// Where the walk of one value by serde stands, in one send or receive.
+#[derive(Clone, Copy)]
 struct Walk {
     mode: Mode,
-    /// The bulk fields met, in order: address and length in bytes.
-    bulks: Vec<(usize, usize)>,
     /// Receiving: how many bytes of contents are not yet given a field.
     left: usize,
     /// Receiving one message: where its contents start (0 otherwise), and
     /// how long they are. Each bulk field is copied from there once.
     inline: usize,
     inline_len: usize,
-    /// The first message sent.
-    sent: Vec<u8>,
-    /// The buffer every first message is received into.
-    received: Vec<u8>,
+}
+
+const PLAIN: Walk = Walk { mode: Mode::Plain, left: 0, inline: 0, inline_len: 0 };
+
+/// A vector kept on a thread between messages, as its raw parts (pointer,
+/// length, capacity), to spare an allocation each time.
+struct Kept<T>(Cell<(*mut T, usize, usize)>);
+
+impl<T> Kept<T> {
+    const fn new() -> Self {
+        Kept(Cell::new((std::ptr::NonNull::dangling().as_ptr(), 0, 0)))
+    }
 }
 
 thread_local! {
-    static WALK: RefCell<Walk> = const {
-        RefCell::new(Walk {
-            mode: Mode::Plain,
-            bulks: Vec::new(),
-            left: 0,
-            inline: 0,
-            inline_len: 0,
-            sent: Vec::new(),
-            received: Vec::new(),
-        })
-    };
+    static WALK: Cell<Walk> = const { Cell::new(PLAIN) };
+    /// The bulk fields met by a walk, in order: address and length in bytes.
+    static BULKS: Kept<(usize, usize)> = const { Kept::new() };
+    /// The first message sent.
+    static SENT: Kept<u8> = const { Kept::new() };
+    /// The buffer every first message is received into.
+    static RECEIVED: Kept<u8> = const { Kept::new() };
+    /// Whether the kept vectors are to be freed at the thread's end (a
+    /// destructor, registered once, when the first of them is kept).
+    static KEEPING: Cell<Keeping> = const { Cell::new(Keeping::Not) };
+    static FREED_AT_EXIT: FreedAtExit = const { FreedAtExit };
 }
 
-/// Puts the mode back to `Plain` when a `Serialize` or `Deserialize` impl
-/// panics in the middle of a walk (and costs nothing otherwise).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keeping {
+    Not,
+    Yes,
+    /// The thread is ending: its vectors are freed, and no more kept.
+    Over,
+}
+
+/// The vector kept in `key`, leaving an empty one there.
+fn take<T>(key: &'static LocalKey<Kept<T>>) -> Vec<T> {
+    let (ptr, len, capacity) = key.with(|kept| kept.0.replace(Kept::<T>::new().0.into_inner()));
+    // SAFETY: the parts of a vector given up by `keep`, or of an empty one.
+    unsafe { Vec::from_raw_parts(ptr, len, capacity) }
+}
+
+/// Keep `vec` in `key` for the next message on this thread.
+fn keep<T>(key: &'static LocalKey<Kept<T>>, vec: Vec<T>) {
+    if vec.capacity() == 0 {
+        return;
+    }
+    match KEEPING.get() {
+        Keeping::Yes => {}
+        Keeping::Not => {
+            if FREED_AT_EXIT.try_with(|_| ()).is_err() {
+                return;
+            }
+            KEEPING.set(Keeping::Yes);
+        }
+        Keeping::Over => return,
+    }
+    let mut vec = std::mem::ManuallyDrop::new(vec);
+    let before = key.with(|kept| kept.0.replace((vec.as_mut_ptr(), vec.len(), vec.capacity())));
+    // SAFETY: as in `take`. (Empty, unless a walk sent or received inside
+    // another, from a serde impl.)
+    drop(unsafe { Vec::from_raw_parts(before.0, before.1, before.2) });
+}
+
+struct FreedAtExit;
+
+impl Drop for FreedAtExit {
+    fn drop(&mut self) {
+        KEEPING.set(Keeping::Over);
+        drop(take(&BULKS));
+        drop(take(&SENT));
+        drop(take(&RECEIVED));
+    }
+}
+
+/// Note a bulk field met by the walk: its address and length in bytes.
+fn note(address: usize, len: usize) {
+    let mut bulks = take(&BULKS);
+    bulks.push((address, len));
+    keep(&BULKS, bulks);
+}
+
+/// Puts the walk back to `Plain` when a `Serialize` or `Deserialize` impl
+/// panics in the middle of it. Forgotten when the walk ends normally, so
+/// it costs nothing then.
 struct PlainOnUnwind;
 
 impl Drop for PlainOnUnwind {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            let _ = WALK.try_with(|w| {
-                if let Ok(mut walk) = w.try_borrow_mut() {
-                    walk.mode = Mode::Plain;
-                }
-            });
-        }
+        WALK.set(PLAIN);
     }
 }
 
 impl<T: Pod + Serialize> Serialize for Bulk<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let bytes: &[u8] = bytemuck::cast_slice(&self.0);
-        let noted = WALK.with(|w| {
-            let mut walk = w.borrow_mut();
-            if walk.mode != Mode::Sending {
-                return false;
-            }
+        if WALK.get().mode == Mode::Sending {
             if !bytes.is_empty() {
-                walk.bulks.push((bytes.as_ptr() as usize, bytes.len()));
+                note(bytes.as_ptr() as usize, bytes.len());
             }
-            true
-        });
-        if noted {
             serializer.serialize_u64(self.0.len() as u64)
         } else {
             self.0.serialize(serializer)
@@ -351,7 +426,8 @@ impl<T: Pod + Serialize> Serialize for Bulk<T> {
 
 impl<'de, T: Pod + Deserialize<'de>> Deserialize<'de> for Bulk<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if WALK.with(|w| w.borrow().mode) != Mode::Receiving {
+        let mut walk = WALK.get();
+        if walk.mode != Mode::Receiving {
             return Vec::<T>::deserialize(deserializer).map(Bulk);
         }
         let len = u64::deserialize(deserializer)?;
@@ -359,42 +435,81 @@ impl<'de, T: Pod + Deserialize<'de>> Deserialize<'de> for Bulk<T> {
             .ok()
             .and_then(|len| len.checked_mul(std::mem::size_of::<T>()))
             .ok_or_else(|| serde::de::Error::custom("a bulk field longer than memory"))?;
-        let vec = WALK.with(|w| {
-            let mut walk = w.borrow_mut();
-            // Checked against what the sender announced before anything is
-            // allocated: a wrong message cannot ask for gigabytes.
-            if bytes > walk.left {
-                return Err(serde::de::Error::custom("bulk fields longer than the message announced"));
-            }
-            let done = walk.inline_len - walk.left;
-            walk.left -= bytes;
-            if walk.inline != 0 {
-                // One message: the numbers are in it, after the shape.
-                // SAFETY: `inline` is the start of the received message's
-                // contents, `inline_len` bytes, borrowed for this decode;
-                // `done + bytes` is within them (checked against `left`).
-                let slice = unsafe { std::slice::from_raw_parts((walk.inline + done) as *const u8, bytes) };
-                return Ok(bytemuck::pod_collect_to_vec::<u8, T>(slice));
-            }
-            let mut vec = destination::<T>(bytes / std::mem::size_of::<T>().max(1));
-            if bytes > 0 {
-                // The vector's heap buffer stays where it is when the vector
-                // moves into the value being built; it is filled before the
-                // value is handed out.
-                walk.bulks.push((vec.as_mut_ptr() as usize, bytes));
-            }
-            Ok(vec)
-        })?;
+        // Checked against what the sender announced before anything is
+        // allocated: a wrong message cannot ask for gigabytes.
+        if bytes > walk.left {
+            return Err(serde::de::Error::custom("bulk fields longer than the message announced"));
+        }
+        let done = walk.inline_len - walk.left;
+        walk.left -= bytes;
+        WALK.set(walk);
+        if walk.inline != 0 {
+            // One message: the numbers are in it, after the shape.
+            // SAFETY: `inline` is the start of the received message's
+            // contents, `inline_len` bytes, borrowed for this decode;
+            // `done + bytes` is within them (checked against `left`).
+            let slice = unsafe { std::slice::from_raw_parts((walk.inline + done) as *const u8, bytes) };
+            return Ok(Bulk(copied(slice)));
+        }
+        let mut vec = destination::<T>(bytes / std::mem::size_of::<T>().max(1));
+        if bytes > 0 {
+            // The vector's heap buffer stays where it is when the vector
+            // moves into the value being built; it is filled before the
+            // value is handed out.
+            note(vec.as_mut_ptr() as usize, bytes);
+        }
         Ok(Bulk(vec))
     }
 }
 
-/// The first byte of a first message: how the rest comes.
-const INLINE: u8 = 0; // shape, then the contents, in this one message
-const SPLIT: u8 = 1; // shape here; the contents in a second message
-const LONG: u8 = 2; // the shape's length here; the shape, then the contents, in two more
-/// kind (1) + the contents' length in bytes (8).
-const PREFIX: usize = 9;
+/// How the rest of a value comes after its first message's header.
+const INLINE: u64 = 0; // shape, then the contents, in this one message
+const SPLIT: u64 = 1; // shape here; the contents in a second message
+const LONG: u64 = 2; // the shape's length here; the shape, then the contents, in two more
+
+/// A first message starts with a header: the contents' length in bytes
+/// and the kind, as one varint, `contents << 2 | kind` (one byte for a
+/// value with no bulk field; every byte counts when the message is 10).
+/// The sender keeps room for the longest header before the shape and
+/// writes it right against the shape, once the contents are known.
+const HEADER_MAX: usize = 10;
+
+/// `value` as a varint (7 bits a byte, lowest first), at the end of `room`;
+/// how many bytes it took.
+fn put_varint(room: &mut [u8; HEADER_MAX], mut value: u64) -> usize {
+    let mut bytes = [0u8; HEADER_MAX];
+    let mut len = 0;
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            bytes[len] = byte;
+            len += 1;
+            break;
+        }
+        bytes[len] = byte | 0x80;
+        len += 1;
+    }
+    room[HEADER_MAX - len..].copy_from_slice(&bytes[..len]);
+    len
+}
+
+/// How many bytes `value` takes as a varint.
+fn varint_len(value: u64) -> usize {
+    (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// The varint at the start of `bytes`, and the bytes after it.
+fn take_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = 0u64;
+    for (i, &byte) in bytes.iter().enumerate().take(HEADER_MAX) {
+        value |= u64::from(byte & 0x7f).checked_shl(7 * i as u32)?;
+        if byte & 0x80 == 0 {
+            return Some((value, &bytes[i + 1..]));
+        }
+    }
+    None
+}
 
 /// Send `value` to `to` with tag 0. See the crate's docs for what travels.
 pub fn send<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T) -> Result<(), Error> {
@@ -403,54 +518,79 @@ pub fn send<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T) -> Result<
 
 /// Send `value` to `to` with `tag`; every message of it carries that tag.
 pub fn send_with_tag<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T, tag: Tag) -> Result<(), Error> {
-    let mut first = WALK.with(|w| {
-        let mut walk = w.borrow_mut();
-        walk.mode = Mode::Sending;
-        walk.bulks.clear();
-        std::mem::take(&mut walk.sent)
-    });
+    let mut first = take(&SENT);
+    let mut bulks = take(&BULKS);
+    bulks.clear();
+    keep(&BULKS, bulks);
+    WALK.set(Walk { mode: Mode::Sending, ..PLAIN });
     first.clear();
-    first.resize(PREFIX, 0);
+    first.extend_from_slice(&[0; HEADER_MAX]);
     let unwind = PlainOnUnwind;
-    let encoded = postcard::to_extend(value, first);
-    drop(unwind);
-    WALK.with(|w| {
-        let mut walk = w.borrow_mut();
-        walk.mode = Mode::Plain;
-        let Walk { bulks, sent, .. } = &mut *walk;
-        let mut first = encoded.map_err(Error::Encode)?;
-        let result = send_parts(to, &mut first, bulks, tag);
-        *sent = first;
-        result
-    })
+    let encoded = postcard::serialize_with_flavor(value, Appending(&mut first));
+    std::mem::forget(unwind);
+    WALK.set(PLAIN);
+    let bulks = take(&BULKS);
+    let result = encoded.map_err(Error::Encode).and_then(|()| send_parts(to, &mut first, &bulks, tag));
+    keep(&BULKS, bulks);
+    keep(&SENT, first);
+    result
 }
 
-/// Send the encoded shape (after its prefix) in `first` and the contents
-/// of `bulks`, as one message or several.
+/// Postcard's output appended to a vector. (Its own `to_extend` pushes
+/// through an iterator, three times slower: 20 ns for a small record,
+/// against a few for the whole of a typed message's overhead.)
+struct Appending<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Appending<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+/// Send the encoded shape (after [`HEADER_MAX`] bytes of room) in `first`
+/// and the contents of `bulks`, as one message or several.
 fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usize)], tag: Tag) -> Result<(), Error> {
     // SAFETY: each noted (address, length) is a bulk field of the value
     // being sent, which stays borrowed, unchanged, for the whole send.
     let slice = |&(address, len): &(usize, usize)| unsafe { std::slice::from_raw_parts(address as *const u8, len) };
     let contents: usize = bulks.iter().map(|&(_, len)| len).sum();
-    first[PREFIX - 8..PREFIX].copy_from_slice(&(contents as u64).to_le_bytes());
-    if first.len() + contents <= FIRST_MESSAGE_MAX {
-        first[0] = INLINE;
+    let shape = first.len() - HEADER_MAX;
+    let header = |kind: u64| (contents as u64) << 2 | kind;
+    let room: &mut [u8; HEADER_MAX] = (&mut first[..HEADER_MAX]).try_into().expect("room for a header");
+    if varint_len(header(INLINE)) + shape + contents <= FIRST_MESSAGE_MAX {
+        let start = HEADER_MAX - put_varint(room, header(INLINE));
         for bulk in bulks {
             first.extend_from_slice(slice(bulk));
         }
-        to.send_with_tag(&first[..], tag);
+        to.send_with_tag(&first[start..], tag);
         return Ok(());
     }
-    if first.len() <= FIRST_MESSAGE_MAX {
-        first[0] = SPLIT;
-        to.send_with_tag(&first[..], tag);
+    if HEADER_MAX + shape <= FIRST_MESSAGE_MAX {
+        let start = HEADER_MAX - put_varint(room, header(SPLIT));
+        to.send_with_tag(&first[start..], tag);
     } else {
-        let mut head = [0u8; PREFIX + 8];
-        head[0] = LONG;
-        head[1..PREFIX].copy_from_slice(&(contents as u64).to_le_bytes());
-        head[PREFIX..].copy_from_slice(&((first.len() - PREFIX) as u64).to_le_bytes());
-        to.send_with_tag(&head[..], tag);
-        to.send_with_tag(&first[PREFIX..], tag);
+        let mut head = [0u8; HEADER_MAX];
+        let shape_len = put_varint(&mut head, shape as u64);
+        let mut kind = [0u8; HEADER_MAX];
+        let kind_len = put_varint(&mut kind, header(LONG));
+        let mut announcement = kind[HEADER_MAX - kind_len..].to_vec();
+        announcement.extend_from_slice(&head[HEADER_MAX - shape_len..]);
+        to.send_with_tag(&announcement[..], tag);
+        to.send_with_tag(&first[HEADER_MAX..], tag);
     }
     match bulks {
         [] => {}
@@ -495,14 +635,14 @@ pub fn receive<T: DeserializeOwned, S: Source>(from: &S) -> Result<(T, Status), 
 /// the rank and with the tag of its first message. The status is the
 /// first message's.
 pub fn receive_with_tag<T: DeserializeOwned, S: Source>(from: &S, tag: Tag) -> Result<(T, Status), Error> {
-    let mut first = WALK.with(|w| std::mem::take(&mut w.borrow_mut().received));
+    let mut first = take(&RECEIVED);
     if first.len() != FIRST_MESSAGE_MAX {
         first = vec![0; FIRST_MESSAGE_MAX];
     }
     let status = from.receive_into_with_tag(&mut first[..], tag);
     let received = status.count(u8::equivalent_datatype()) as usize;
     let result = decode::<T, S>(from, &first[..received], status);
-    WALK.with(|w| w.borrow_mut().received = first);
+    keep(&RECEIVED, first);
     result.map(|value| (value, status))
 }
 
@@ -517,12 +657,13 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
         expected: std::any::type_name::<T>(),
         reason,
     };
-    if first.len() < PREFIX || first[0] > LONG {
-        return Err(wrong(format!("a first message of {} bytes that no typed send makes", first.len())));
+    let not_typed = || wrong(format!("a first message of {} bytes that no typed send makes", first.len()));
+    let (header, after) = take_varint(first).ok_or_else(not_typed)?;
+    let kind = header & 3;
+    if kind > LONG {
+        return Err(not_typed());
     }
-    let kind = first[0];
-    let contents = u64::from_le_bytes(first[1..PREFIX].try_into().expect("8 bytes"));
-    let contents = usize::try_from(contents).map_err(|_| wrong("contents longer than memory".into()))?;
+    let contents = usize::try_from(header >> 2).map_err(|_| wrong("contents longer than memory".into()))?;
     // Nothing of the message may stay in flight, whatever goes wrong below.
     let drain = |reason: String| {
         if kind != INLINE && contents > 0 {
@@ -535,62 +676,63 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
     let long_shape;
     let shape: &[u8] = match kind {
         LONG => {
-            if first.len() != PREFIX + 8 {
-                return Err(wrong("a long shape's announcement of the wrong length".into()));
-            }
+            // The shape is in flight whatever its announcement says.
             let (bytes, _) = peer().receive_vec_with_tag::<u8>(tag);
+            match take_varint(after) {
+                Some((announced, [])) if announced == bytes.len() as u64 => {}
+                _ => return Err(drain(format!("a long shape of {} bytes, announced otherwise", bytes.len()))),
+            }
             long_shape = bytes;
             &long_shape
         }
-        _ => &first[PREFIX..],
+        _ => after,
     };
 
     let inline = if kind == INLINE {
         // The contents are the message's last bytes, after the shape.
-        if contents > first.len() - PREFIX {
+        if contents > after.len() {
             return Err(wrong(format!("{contents} bytes of contents announced in a message of {}", first.len())));
         }
         first[first.len() - contents..].as_ptr() as usize
     } else {
         0
     };
-    WALK.with(|w| {
-        let mut walk = w.borrow_mut();
-        walk.mode = Mode::Receiving;
-        walk.left = contents;
-        walk.inline = inline;
-        walk.inline_len = contents;
-        walk.bulks.clear();
-    });
+    if kind != INLINE {
+        let mut bulks = take(&BULKS);
+        bulks.clear();
+        keep(&BULKS, bulks);
+    }
+    WALK.set(Walk { mode: Mode::Receiving, left: contents, inline, inline_len: contents });
     let unwind = PlainOnUnwind;
     let decoded = postcard::take_from_bytes::<T>(shape);
-    drop(unwind);
-    WALK.with(|w| {
-        let mut walk = w.borrow_mut();
-        walk.mode = Mode::Plain;
-        walk.inline = 0;
-        let (bulks, left) = (&walk.bulks, walk.left);
-        match decoded {
-            Err(error) => Err(drain(error.to_string())),
-            Ok(_) if left != 0 => {
-                Err(drain(format!("{contents} bytes of contents announced, {} used", contents - left)))
+    std::mem::forget(unwind);
+    let left = WALK.replace(PLAIN).left;
+    match decoded {
+        Err(error) => Err(drain(error.to_string())),
+        Ok(_) if left != 0 => Err(drain(format!("{contents} bytes of contents announced, {} used", contents - left))),
+        Ok((value, rest)) if kind == INLINE => {
+            // Each bulk field took its numbers from the message already;
+            // the shape must end where they begin.
+            if rest.len() != contents {
+                return Err(wrong(format!("{} bytes of contents for {contents} announced", rest.len())));
             }
-            Ok((value, rest)) if kind == INLINE => {
-                // Each bulk field took its numbers from the message already;
-                // the shape must end where they begin.
-                if rest.len() != contents {
-                    return Err(wrong(format!("{} bytes of contents for {contents} announced", rest.len())));
-                }
-                Ok(value)
-            }
-            Ok((_, rest)) if !rest.is_empty() => Err(drain("bytes after the shape".into())),
-            Ok((value, _)) => match receive_contents(&peer(), bulks, tag) {
-                Ok(got) if got == contents => Ok(value),
-                Ok(got) => Err(wrong(format!("{got} bytes of contents for {contents} announced"))),
-                Err(error) => Err(error),
-            },
+            Ok(value)
         }
-    })
+        Ok((_, rest)) if !rest.is_empty() => Err(drain("bytes after the shape".into())),
+        Ok((value, _)) => match with_bulks(|bulks| receive_contents(&peer(), bulks, tag)) {
+            Ok(got) if got == contents => Ok(value),
+            Ok(got) => Err(wrong(format!("{got} bytes of contents for {contents} announced"))),
+            Err(error) => Err(error),
+        },
+    }
+}
+
+/// `f` of the bulk fields the last walk noted.
+fn with_bulks<R>(f: impl FnOnce(&[(usize, usize)]) -> R) -> R {
+    let bulks = take(&BULKS);
+    let result = f(&bulks);
+    keep(&BULKS, bulks);
+    result
 }
 
 /// The bulk fields' contents, as one message, straight into their vectors.
@@ -619,6 +761,45 @@ fn receive_contents<S: Source>(from: &S, bulks: &[(usize, usize)], tag: Tag) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_thread_keeps_buffers_of_its_own() {
+        let threads: Vec<_> = (0..4u8)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    assert!(take(&SENT).is_empty());
+                    keep(&SENT, vec![i; 100 + usize::from(i)]);
+                    assert!(KEEPING.get() == Keeping::Yes);
+                    let back = take(&SENT);
+                    assert_eq!(back, vec![i; 100 + usize::from(i)]);
+                    assert!(take(&SENT).is_empty());
+                    // Kept when the thread ends: freed by its destructor.
+                    keep(&SENT, back);
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_header_is_read_back_as_written_and_no_longer_than_needed() {
+        for value in [0, 1, 3, 127, 128, 16_383, 16_384, 65_536 << 2 | SPLIT, u64::MAX >> 1, u64::MAX] {
+            let mut room = [0xffu8; HEADER_MAX];
+            let len = put_varint(&mut room, value);
+            assert_eq!(len, varint_len(value), "{value}");
+            let mut message = room[HEADER_MAX - len..].to_vec();
+            message.extend_from_slice(b"shape");
+            assert_eq!(take_varint(&message), Some((value, &b"shape"[..])), "{value}");
+        }
+        assert_eq!(varint_len(0), 1);
+        assert_eq!(varint_len(127), 1);
+        assert_eq!(varint_len(128), 2);
+        // Cut short, or longer than any u64: not a header.
+        assert_eq!(take_varint(&[0x80, 0x80]), None);
+        assert_eq!(take_varint(&[0xff; 11]), None);
+    }
 
     #[test]
     fn a_dropped_large_bulk_is_the_next_destination_of_its_size_and_alignment() {

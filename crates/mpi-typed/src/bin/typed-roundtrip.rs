@@ -139,9 +139,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     // The one-message limit, seen from a Several with only bytes: the
-    // prefix (the kind and the contents' length, 9 bytes), the name and
-    // the lengths take a few bytes of it; the bytes' own length is a
-    // varint, one byte for 0 and more for larger counts.
+    // header (the contents' length and the kind, `length << 2 | kind`),
+    // the name and the lengths take a few bytes of it. The header and the
+    // bytes' own length are varints, one byte below 128 and more above.
     let varint = |mut n: usize| {
         let mut bytes = 1;
         while n >= 0x80 {
@@ -151,8 +151,8 @@ fn main() -> ExitCode {
         bytes
     };
     let shape_without_len = postcard::to_allocvec(&bytes_of(0)).unwrap().len() - 1;
-    let mut at_limit = FIRST_MESSAGE_MAX - 9 - shape_without_len;
-    while 9 + shape_without_len + varint(at_limit) + at_limit > FIRST_MESSAGE_MAX {
+    let mut at_limit = FIRST_MESSAGE_MAX - shape_without_len;
+    while varint(at_limit << 2) + shape_without_len + varint(at_limit) + at_limit > FIRST_MESSAGE_MAX {
         at_limit -= 1;
     }
     // Longer than the first message by itself.
