@@ -704,26 +704,33 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
     }
     WALK.set(Walk { mode: Mode::Receiving, left: contents, inline, inline_len: contents });
     let unwind = PlainOnUnwind;
-    let decoded = postcard::take_from_bytes::<T>(shape);
+    let mut deserializer = postcard::Deserializer::from_bytes(shape);
+    let decoded = T::deserialize(&mut deserializer);
     std::mem::forget(unwind);
     let left = WALK.replace(PLAIN).left;
-    match decoded {
-        Err(error) => Err(drain(error.to_string())),
-        Ok(_) if left != 0 => Err(drain(format!("{contents} bytes of contents announced, {} used", contents - left))),
-        Ok((value, rest)) if kind == INLINE => {
-            // Each bulk field took its numbers from the message already;
-            // the shape must end where they begin.
-            if rest.len() != contents {
-                return Err(wrong(format!("{} bytes of contents for {contents} announced", rest.len())));
-            }
-            Ok(value)
+    let value = match decoded {
+        Ok(value) => value,
+        Err(error) => return Err(drain(error.to_string())),
+    };
+    if left != 0 {
+        return Err(drain(format!("{contents} bytes of contents announced, {} used", contents - left)));
+    }
+    let rest = deserializer.finalize().map_or(0, <[u8]>::len);
+    if kind == INLINE {
+        // Each bulk field took its numbers from the message already; the
+        // shape must end where they begin.
+        if rest != contents {
+            return Err(wrong(format!("{rest} bytes of contents for {contents} announced")));
         }
-        Ok((_, rest)) if !rest.is_empty() => Err(drain("bytes after the shape".into())),
-        Ok((value, _)) => match with_bulks(|bulks| receive_contents(&peer(), bulks, tag)) {
-            Ok(got) if got == contents => Ok(value),
-            Ok(got) => Err(wrong(format!("{got} bytes of contents for {contents} announced"))),
-            Err(error) => Err(error),
-        },
+        return Ok(value);
+    }
+    if rest != 0 {
+        return Err(drain("bytes after the shape".into()));
+    }
+    match with_bulks(|bulks| receive_contents(&peer(), bulks, tag)) {
+        Ok(got) if got == contents => Ok(value),
+        Ok(got) => Err(wrong(format!("{got} bytes of contents for {contents} announced"))),
+        Err(error) => Err(error),
     }
 }
 
