@@ -51,6 +51,26 @@ fn pingpong_prints_one_row_per_size_for_both_payloads() {
 }
 
 #[test]
+fn pingpong_measures_both_payloads_back_to_back_at_each_size() {
+    let out = pingpong(&["--payload", "bytes,typed"]);
+    assert!(out.clean_success(), "{}", out.describe());
+    let mut lines = out.stdout.lines();
+    assert_eq!(lines.next(), Some("payload,bytes,latency_us,bandwidth_mb_s"), "{}", out.describe());
+    let rows: Vec<(String, u64)> = lines
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(fields.len(), 4, "{line}");
+            let latency: f64 = fields[2].parse().unwrap();
+            assert!(latency > 0.0 && latency.is_finite(), "{line}");
+            (fields[0].to_string(), fields[1].parse().unwrap())
+        })
+        .collect();
+    let expected: Vec<(String, u64)> =
+        [0, 8, 4096].into_iter().flat_map(|size| [("bytes".to_string(), size), ("typed".to_string(), size)]).collect();
+    assert_eq!(rows, expected, "{}", out.describe());
+}
+
+#[test]
 fn pingpong_refuses_one_rank() {
     let out = Supervised::new(workspace().join("scripts/mpirun"))
         .args(["-np", "1", env!("CARGO_BIN_EXE_pingpong")])
