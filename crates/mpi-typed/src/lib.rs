@@ -468,8 +468,8 @@ const SPLIT: u64 = 1; // shape here; the contents in a second message
 const LONG: u64 = 2; // the shape's length here; the shape, then the contents, in two more
 
 /// A first message starts with a header: the contents' length in bytes
-/// and the kind, as one varint, `contents << 2 | kind` (one byte for a
-/// value with no bulk field; every byte counts when the message is 10).
+/// and the kind, as one varint, `contents << 2 | kind`: one byte for a
+/// value with no bulk field, whose whole message is a few bytes.
 /// The sender keeps room for the longest header before the shape and
 /// writes it right against the shape, once the contents are known.
 const HEADER_MAX: usize = 10;
@@ -579,7 +579,7 @@ fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usiz
         to.send_with_tag(&first[start..], tag);
         return Ok(());
     }
-    if HEADER_MAX + shape <= FIRST_MESSAGE_MAX {
+    if varint_len(header(SPLIT)) + shape <= FIRST_MESSAGE_MAX {
         let start = HEADER_MAX - put_varint(room, header(SPLIT));
         to.send_with_tag(&first[start..], tag);
     } else {
