@@ -664,6 +664,19 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
         return Err(not_typed());
     }
     let contents = usize::try_from(header >> 2).map_err(|_| wrong("contents longer than memory".into()))?;
+    // A value in several messages must be one that did not fit in this one:
+    // anything else is no typed message, and waiting for the rest of it
+    // could wait forever.
+    let header_len = first.len() - after.len();
+    let announced_shape = match kind {
+        INLINE => 0,
+        SPLIT if header_len + after.len() + contents > FIRST_MESSAGE_MAX => 0,
+        LONG => match take_varint(after) {
+            Some((shape, [])) if (header_len as u64).saturating_add(shape) > FIRST_MESSAGE_MAX as u64 => shape,
+            _ => return Err(not_typed()),
+        },
+        _ => return Err(not_typed()),
+    };
     // Nothing of the message may stay in flight, whatever goes wrong below.
     let drain = |reason: String| {
         if kind != INLINE && contents > 0 {
@@ -676,11 +689,9 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], status: Status
     let long_shape;
     let shape: &[u8] = match kind {
         LONG => {
-            // The shape is in flight whatever its announcement says.
             let (bytes, _) = peer().receive_vec_with_tag::<u8>(tag);
-            match take_varint(after) {
-                Some((announced, [])) if announced == bytes.len() as u64 => {}
-                _ => return Err(drain(format!("a long shape of {} bytes, announced otherwise", bytes.len()))),
+            if bytes.len() as u64 != announced_shape {
+                return Err(drain(format!("a shape of {} bytes for {announced_shape} announced", bytes.len())));
             }
             long_shape = bytes;
             &long_shape

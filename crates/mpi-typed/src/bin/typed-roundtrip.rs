@@ -177,6 +177,11 @@ fn main() -> ExitCode {
             mpi_typed::send(&to, &series(&format!("reuse {i}"), n)).unwrap();
             mpi_typed::send(&to, &Ints(counting(n, i))).unwrap();
         }
+        // Raw bytes whose first byte reads as a value in several messages:
+        // refused at once, not waited on for the rest of it.
+        to.send(&[0x02u8][..]);
+        to.send(&[0x05u8, 1, 2][..]);
+        mpi_typed::send(&to, &series("after the raw ones", 2)).unwrap();
     } else {
         let from = world.process_at_rank(0);
         let mut wrong = 0;
@@ -227,6 +232,16 @@ fn main() -> ExitCode {
             println!("WRONG reused-buffers");
             wrong += 1;
         }
+        for name in ["raw-long", "raw-split"] {
+            match mpi_typed::receive::<Series, _>(&from) {
+                Err(error) => println!("refused {name}: {error}"),
+                Ok((value, _)) => {
+                    println!("WRONG {name}: decoded as {value:?}");
+                    wrong += 1;
+                }
+            }
+        }
+        check("after-raw-messages", &from, &series("after the raw ones", 2), &mut wrong);
         if wrong > 0 {
             return ExitCode::FAILURE;
         }
