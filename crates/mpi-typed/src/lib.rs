@@ -17,9 +17,10 @@
 //!
 //! Small values keep to one message: when the shape and the contents fit in
 //! [`FIRST_MESSAGE_MAX`] (16 KiB), the contents are copied in after the
-//! shape (copying 16 KiB costs less than a second message, which over a
-//! network costs its whole latency).
-//! Larger values take
+//! shape (copying 16 KiB costs less than a second message). Over a network
+//! a second message costs the network's whole latency: when the launcher
+//! says the job spans nodes, the limit is [`NETWORK_FIRST_MESSAGE_MAX`]
+//! (256 KiB) instead ([`first_message_max`]). Larger values take
 //! two messages: the shape, then every bulk field at once, described to MPI
 //! by a derived datatype (`MPI_Type_create_hindexed`) over their addresses,
 //! or sent directly when there is one. A shape larger than the first
@@ -61,6 +62,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::LocalKey;
 
 use bytemuck::Pod;
@@ -72,14 +74,22 @@ use mpi::{Address, Count, Tag};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The largest first message: the shape, and the contents too when they
-/// fit. A receiver takes every first message into a buffer of this size.
+/// The largest first message when the whole job runs on one node: the
+/// shape, and the contents too when they fit.
 ///
-/// A second message costs 0.2 µs on shared memory, but a network's whole
-/// latency over TCP (6 µs between two virtual hosts); copying 16 KiB in
-/// and out costs about 0.2 µs. Up to here one message wins on both; at
-/// 64 KiB the copies cost more than a second message on shared memory.
+/// A second message costs 0.2 µs on shared memory; copying 16 KiB in and
+/// out costs about as much. Up to here one message wins; at 64 KiB the
+/// copies cost more than a second message on shared memory.
 pub const FIRST_MESSAGE_MAX: usize = 16 * 1024;
+
+/// The largest first message when the job spans several nodes.
+///
+/// Over a network a second message costs the network's whole latency
+/// (9 µs between two virtual hosts over TCP, for a 64 KiB value), and
+/// copying 64 KiB in and out costs about 2 µs: one message wins up to
+/// here. A receiver takes every first message into a buffer of this size,
+/// so a sender may use either limit.
+pub const NETWORK_FIRST_MESSAGE_MAX: usize = 256 * 1024;
 
 /// What went wrong with a typed message. MPI's own failures end the job, as
 /// rsmpi's calls do.
@@ -231,10 +241,14 @@ thread_local! {
     static SPARES: RefCell<Spares> = const { RefCell::new(Spares(Vec::new())) };
 }
 
-/// A vector of `len` zeroed or reused elements, for a bulk field to receive.
-fn destination<T: Pod>(len: usize) -> Vec<T> {
-    if len * std::mem::size_of::<T>() >= SPARE_MIN {
-        let reused = SPARES.try_with(|spares| {
+/// A spare buffer as a vector of `len` elements, if one fits: large
+/// vectors only.
+fn spare<T: Pod>(len: usize) -> Option<Vec<T>> {
+    if len * std::mem::size_of::<T>() < SPARE_MIN {
+        return None;
+    }
+    SPARES
+        .try_with(|spares| {
             let mut spares = spares.borrow_mut();
             // The most recent first: its memory is the likeliest in cache.
             for i in (0..spares.0.len()).rev() {
@@ -245,10 +259,15 @@ fn destination<T: Pod>(len: usize) -> Vec<T> {
                 }
             }
             None
-        });
-        if let Ok(Some(vec)) = reused {
-            return vec;
-        }
+        })
+        .ok()
+        .flatten()
+}
+
+/// A vector of `len` zeroed or reused elements, for a bulk field to receive.
+fn destination<T: Pod>(len: usize) -> Vec<T> {
+    if let Some(vec) = spare(len) {
+        return vec;
     }
     if len * std::mem::size_of::<T>() < CALLOC_FROM {
         // calloc costs four times malloc and a small memset (28 ns
@@ -272,6 +291,10 @@ fn copied<T: Pod>(bytes: &[u8]) -> Vec<T> {
         return Vec::new();
     }
     let len = bytes.len() / size;
+    if let Some(mut vec) = spare::<T>(len) {
+        bytemuck::cast_slice_mut::<T, u8>(&mut vec).copy_from_slice(&bytes[..len * size]);
+        return vec;
+    }
     let mut vec = Vec::<T>::with_capacity(len);
     // SAFETY: the vector has room for `len` Ts, `len * size` bytes, taken
     // from `bytes`, which holds at least that many; every byte pattern is a
@@ -511,6 +534,52 @@ fn take_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
     None
 }
 
+/// The largest first message this process sends: [`FIRST_MESSAGE_MAX`]
+/// when every rank of its job runs on this node, and
+/// [`NETWORK_FIRST_MESSAGE_MAX`] when the job spans nodes.
+///
+/// The launcher says which in each rank's environment: Open MPI's
+/// `mpirun` sets `OMPI_COMM_WORLD_SIZE` and `OMPI_COMM_WORLD_LOCAL_SIZE`
+/// (the ranks on this node), MPICH's and Intel MPI's Hydra `PMI_SIZE` and
+/// `MPI_LOCALNRANKS`, Slurm's `srun` `SLURM_STEP_NUM_NODES`. A job is on
+/// one node exactly when every one of its ranks sees all ranks local, so
+/// all ranks choose alike (though either choice is received correctly).
+/// MPI itself can tell which ranks share a node only through a collective
+/// call (`MPI_Comm_split_type`), which a send cannot make. Without these
+/// variables (a program started alone) the job is one process, on one node.
+///
+/// On a job that spans nodes, two ranks that share one pay for the larger
+/// limit on shared memory: a 64 KiB value costs them about 1.3 times raw
+/// bytes instead of 1.1.
+pub fn first_message_max() -> usize {
+    static LIMIT: AtomicUsize = AtomicUsize::new(0);
+    match LIMIT.load(Ordering::Relaxed) {
+        0 => {
+            let limit = if spans_nodes(|name| std::env::var(name).ok()) {
+                NETWORK_FIRST_MESSAGE_MAX
+            } else {
+                FIRST_MESSAGE_MAX
+            };
+            LIMIT.store(limit, Ordering::Relaxed);
+            limit
+        }
+        limit => limit,
+    }
+}
+
+/// Whether the launcher's variables, read through `env`, say that the job
+/// spans several nodes.
+fn spans_nodes(env: impl Fn(&str) -> Option<String>) -> bool {
+    let number = |name: &str| env(name)?.trim().parse::<u64>().ok();
+    let launchers = [("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_SIZE"), ("PMI_SIZE", "MPI_LOCALNRANKS")];
+    for (size, local) in launchers {
+        if let (Some(size), Some(local)) = (number(size), number(local)) {
+            return local < size;
+        }
+    }
+    number("SLURM_STEP_NUM_NODES").is_some_and(|nodes| nodes > 1)
+}
+
 /// Send `value` to `to` with tag 0. See the crate's docs for what travels.
 pub fn send<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T) -> Result<(), Error> {
     send_with_tag(to, value, 0)
@@ -571,7 +640,8 @@ fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usiz
     let shape = first.len() - HEADER_MAX;
     let header = |kind: u64| (contents as u64) << 2 | kind;
     let room: &mut [u8; HEADER_MAX] = (&mut first[..HEADER_MAX]).try_into().expect("room for a header");
-    if varint_len(header(INLINE)) + shape + contents <= FIRST_MESSAGE_MAX {
+    let max = first_message_max();
+    if varint_len(header(INLINE)) + shape + contents <= max {
         let start = HEADER_MAX - put_varint(room, header(INLINE));
         for bulk in bulks {
             first.extend_from_slice(slice(bulk));
@@ -579,7 +649,7 @@ fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usiz
         to.send_with_tag(&first[start..], tag);
         return Ok(());
     }
-    if varint_len(header(SPLIT)) + shape <= FIRST_MESSAGE_MAX {
+    if varint_len(header(SPLIT)) + shape <= max {
         let start = HEADER_MAX - put_varint(room, header(SPLIT));
         to.send_with_tag(&first[start..], tag);
     } else {
@@ -636,8 +706,10 @@ pub fn receive<T: DeserializeOwned, S: Source>(from: &S) -> Result<(T, Status), 
 /// first message's.
 pub fn receive_with_tag<T: DeserializeOwned, S: Source>(from: &S, tag: Tag) -> Result<(T, Status), Error> {
     let mut first = take(&RECEIVED);
-    if first.len() != FIRST_MESSAGE_MAX {
-        first = vec![0; FIRST_MESSAGE_MAX];
+    if first.len() != NETWORK_FIRST_MESSAGE_MAX {
+        // From the allocator's fresh pages: only the pages a message
+        // reaches are ever touched.
+        first = vec![0; NETWORK_FIRST_MESSAGE_MAX];
     }
     let status = from.receive_into_with_tag(&mut first[..], tag);
     let received = status.count(u8::equivalent_datatype()) as usize;
@@ -817,6 +889,30 @@ mod tests {
         // Cut short, or longer than any u64: not a header.
         assert_eq!(take_varint(&[0x80, 0x80]), None);
         assert_eq!(take_varint(&[0xff; 11]), None);
+    }
+
+    #[test]
+    fn the_launchers_variables_say_whether_the_job_spans_nodes() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        // Open MPI's mpirun: 2 ranks, both here; 2 ranks, one here.
+        assert!(!spans_nodes(env(&[("OMPI_COMM_WORLD_SIZE", "2"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2")])));
+        assert!(spans_nodes(env(&[("OMPI_COMM_WORLD_SIZE", "2"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "1")])));
+        // Hydra (MPICH, Intel MPI).
+        assert!(!spans_nodes(env(&[("PMI_SIZE", "9"), ("MPI_LOCALNRANKS", "9")])));
+        assert!(spans_nodes(env(&[("PMI_SIZE", "9"), ("MPI_LOCALNRANKS", "3")])));
+        // mpirun inside a Slurm allocation of 3 nodes, all ranks put on one:
+        // the launcher knows better than the allocation.
+        const IN_SLURM: &[(&str, &str)] =
+            &[("SLURM_STEP_NUM_NODES", "3"), ("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "4")];
+        assert!(!spans_nodes(env(IN_SLURM)));
+        // srun alone (PMI_SIZE without Hydra's local count).
+        assert!(spans_nodes(env(&[("SLURM_STEP_NUM_NODES", "2"), ("PMI_SIZE", "4")])));
+        assert!(!spans_nodes(env(&[("SLURM_STEP_NUM_NODES", "1")])));
+        // Started alone, or variables that do not read as numbers.
+        assert!(!spans_nodes(env(&[])));
+        assert!(!spans_nodes(env(&[("OMPI_COMM_WORLD_SIZE", "two"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "1")])));
     }
 
     #[test]

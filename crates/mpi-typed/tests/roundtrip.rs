@@ -28,6 +28,9 @@ fn every_shape_arrives_exactly_in_as_few_messages_as_it_should() {
         .run()
         .unwrap();
     assert!(run.clean_success(), "{}", run.describe());
+    // Both ranks on this machine: the one-node limit.
+    let limit = format!("limit {}", mpi_typed::FIRST_MESSAGE_MAX);
+    assert!(run.stdout.lines().any(|line| line == limit), "{}", run.describe());
     let cases = [
         "exact empty",
         "exact small",

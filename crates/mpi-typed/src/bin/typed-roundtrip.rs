@@ -13,7 +13,7 @@ use std::fmt::Debug;
 use std::process::ExitCode;
 
 use mpi::traits::*;
-use mpi_typed::{Bulk, FIRST_MESSAGE_MAX};
+use mpi_typed::Bulk;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -150,7 +150,9 @@ fn main() -> ExitCode {
         }
         return ExitCode::from(2);
     }
-    // The one-message limit, seen from a Several with only bytes: the
+    // The one-message limit in force: the job's ranks all on one node, or not.
+    let limit = mpi_typed::first_message_max();
+    // Seen from a Several with only bytes: the
     // header (the contents' length and the kind, `length << 2 | kind`),
     // the name and the lengths take a few bytes of it. The header and the
     // bytes' own length are varints, one byte below 128 and more above.
@@ -163,12 +165,12 @@ fn main() -> ExitCode {
         bytes
     };
     let shape_without_len = postcard::to_allocvec(&bytes_of(0)).unwrap().len() - 1;
-    let mut at_limit = FIRST_MESSAGE_MAX - shape_without_len;
-    while varint(at_limit << 2) + shape_without_len + varint(at_limit) + at_limit > FIRST_MESSAGE_MAX {
+    let mut at_limit = limit - shape_without_len;
+    while varint(at_limit << 2) + shape_without_len + varint(at_limit) + at_limit > limit {
         at_limit -= 1;
     }
     // Longer than the first message by itself.
-    let long_name = "long shape ".repeat(FIRST_MESSAGE_MAX / 10);
+    let long_name = "long shape ".repeat(limit / 10);
 
     if world.rank() == 0 {
         let to = world.process_at_rank(1);
@@ -196,6 +198,7 @@ fn main() -> ExitCode {
         mpi_typed::send(&to, &series("after the raw ones", 2)).unwrap();
     } else {
         let from = world.process_at_rank(0);
+        println!("limit {limit}");
         let mut wrong = 0;
         check("empty", &from, &series("", 0), &mut wrong);
         check("small", &from, &series("small", 1), &mut wrong);
