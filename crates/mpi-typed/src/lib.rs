@@ -50,6 +50,11 @@
 //! }
 //! ```
 //!
+//! A loop that receives one value after another can receive each into the
+//! same value with [`receive_into`]: its vectors and strings are reused, as
+//! a raw receive reuses its buffer, and a small value then costs no
+//! allocation at all.
+//!
 //! Both sides must agree on the type, as with any MPI message; a message
 //! that does not decode as the expected type is an [`Error`], and the rest
 //! of it is still received, so nothing is left in flight. The bytes of the
@@ -450,39 +455,95 @@ impl<T: Pod + Serialize> Serialize for Bulk<T> {
 
 impl<'de, T: Pod + Deserialize<'de>> Deserialize<'de> for Bulk<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut walk = WALK.get();
-        if walk.mode != Mode::Receiving {
+        if WALK.get().mode != Mode::Receiving {
             return Vec::<T>::deserialize(deserializer).map(Bulk);
         }
-        let len = u64::deserialize(deserializer)?;
-        let bytes = usize::try_from(len)
-            .ok()
-            .and_then(|len| len.checked_mul(std::mem::size_of::<T>()))
-            .ok_or_else(|| serde::de::Error::custom("a bulk field longer than memory"))?;
-        // Checked against what the sender announced before anything is
-        // allocated: a wrong message cannot ask for gigabytes.
-        if bytes > walk.left {
-            return Err(serde::de::Error::custom("bulk fields longer than the message announced"));
+        Ok(Bulk(match arriving::<T, D>(deserializer)? {
+            Arriving::Inline(slice) => copied(slice),
+            Arriving::Later(len) => {
+                let mut vec = destination::<T>(len);
+                note_destination(&mut vec);
+                vec
+            }
+        }))
+    }
+
+    /// Into the vector already there: no allocation while it is large enough.
+    fn deserialize_in_place<D: Deserializer<'de>>(deserializer: D, place: &mut Self) -> Result<(), D::Error> {
+        if WALK.get().mode != Mode::Receiving {
+            return Vec::<T>::deserialize_in_place(deserializer, &mut place.0);
         }
-        let done = walk.inline_len - walk.left;
-        walk.left -= bytes;
-        WALK.set(walk);
-        if walk.inline != 0 {
-            // One message: the numbers are in it, after the shape.
-            // SAFETY: `inline` is the start of the received message's
-            // contents, `inline_len` bytes, borrowed for this decode;
-            // `done + bytes` is within them (checked against `left`).
-            let slice = unsafe { std::slice::from_raw_parts((walk.inline + done) as *const u8, bytes) };
-            return Ok(Bulk(copied(slice)));
+        let vec = &mut place.0;
+        match arriving::<T, D>(deserializer)? {
+            Arriving::Inline(slice) => {
+                vec.clear();
+                let len = slice.len() / std::mem::size_of::<T>().max(1);
+                vec.reserve(len);
+                // SAFETY: room for `len` Ts was reserved; the copy is
+                // bytewise (any alignment), and any bytes are a valid T (Pod).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(slice.as_ptr(), vec.as_mut_ptr().cast::<u8>(), slice.len());
+                    vec.set_len(len);
+                }
+            }
+            Arriving::Later(len) => {
+                if len > vec.capacity() {
+                    // Growing would copy the old numbers first, for nothing.
+                    *vec = destination::<T>(len);
+                } else {
+                    vec.resize(len, T::zeroed());
+                }
+                note_destination(vec);
+            }
         }
-        let mut vec = destination::<T>(bytes / std::mem::size_of::<T>().max(1));
-        if bytes > 0 {
-            // The vector's heap buffer stays where it is when the vector
-            // moves into the value being built; it is filled before the
-            // value is handed out.
-            note(vec.as_mut_ptr() as usize, bytes);
-        }
-        Ok(Bulk(vec))
+        Ok(())
+    }
+}
+
+/// Where a bulk field's numbers are, as a receive's walk meets it.
+enum Arriving<'a> {
+    /// In the one message received, these bytes.
+    Inline(&'a [u8]),
+    /// In a message still to come: this many numbers.
+    Later(usize),
+}
+
+/// Read a bulk field's length, check it against what the sender announced
+/// (before anything is allocated: a wrong message cannot ask for
+/// gigabytes), and count its bytes as given.
+#[inline]
+fn arriving<'de, 'a, T: Pod, D: Deserializer<'de>>(deserializer: D) -> Result<Arriving<'a>, D::Error> {
+    let mut walk = WALK.get();
+    let len = u64::deserialize(deserializer)?;
+    let bytes = usize::try_from(len)
+        .ok()
+        .and_then(|len| len.checked_mul(std::mem::size_of::<T>()))
+        .ok_or_else(|| serde::de::Error::custom("a bulk field longer than memory"))?;
+    if bytes > walk.left {
+        return Err(serde::de::Error::custom("bulk fields longer than the message announced"));
+    }
+    let done = walk.inline_len - walk.left;
+    walk.left -= bytes;
+    WALK.set(walk);
+    if walk.inline != 0 {
+        // One message: the numbers are in it, after the shape.
+        // SAFETY: `inline` is the start of the received message's contents,
+        // `inline_len` bytes, borrowed for this decode; `done + bytes` is
+        // within them (checked against `left`).
+        return Ok(Arriving::Inline(unsafe { std::slice::from_raw_parts((walk.inline + done) as *const u8, bytes) }));
+    }
+    Ok(Arriving::Later(bytes / std::mem::size_of::<T>().max(1)))
+}
+
+/// Note a vector to be filled by the message that brings the contents.
+#[inline]
+fn note_destination<T: Pod>(vec: &mut Vec<T>) {
+    let bytes = std::mem::size_of_val(vec.as_slice());
+    if bytes > 0 {
+        // The vector's heap buffer stays where it is when the vector moves
+        // into the value being built; it is filled before the value is
+        // handed out.
+        note(vec.as_mut_ptr() as usize, bytes);
     }
 }
 
@@ -708,6 +769,47 @@ pub fn receive<T: DeserializeOwned, S: Source>(from: &S) -> Result<(T, Status), 
 /// first message's.
 #[inline]
 pub fn receive_with_tag<T: DeserializeOwned, S: Source>(from: &S, tag: Tag) -> Result<(T, Status), Error> {
+    receive_first(from, tag, std::any::type_name::<T>(), |de| T::deserialize(de))
+}
+
+/// Receive a `T` into `place`, from `from` with any tag. See
+/// [`receive_into_with_tag`].
+pub fn receive_into<T: DeserializeOwned, S: Source>(from: &S, place: &mut T) -> Result<Status, Error> {
+    // SAFETY: reading a constant of the MPI library.
+    receive_into_with_tag(from, place, unsafe { mpi::ffi::RSMPI_ANY_TAG })
+}
+
+/// Receive a `T` into `place`, reusing its vectors and strings where they
+/// are large enough: a loop that receives into one value allocates
+/// nothing once its vectors have grown, as a raw receive into one buffer.
+///
+/// Reuse goes as deep as the type's `Deserialize` allows:
+/// `derive(Deserialize)` reuses each field (this crate turns on serde's
+/// `deserialize_in_place` for every derive in the build), a [`Bulk`] its
+/// vector, a `Vec` or a `String` its buffer; other impls build a new
+/// value and move it in. If the message does not decode as a `T`, `place`
+/// holds some valid value, partly overwritten.
+#[inline]
+pub fn receive_into_with_tag<T: DeserializeOwned, S: Source>(
+    from: &S,
+    place: &mut T,
+    tag: Tag,
+) -> Result<Status, Error> {
+    receive_first(from, tag, std::any::type_name::<T>(), |de| T::deserialize_in_place(de, place))
+        .map(|((), status)| status)
+}
+
+type ShapeDeserializer<'a> = postcard::Deserializer<'a, postcard::de_flavors::Slice<'a>>;
+
+/// Receive a first message, and the rest of the value after it, building
+/// it with `build` (a `T` that is `expected`).
+#[inline(always)]
+fn receive_first<S: Source, R>(
+    from: &S,
+    tag: Tag,
+    expected: &'static str,
+    build: impl FnOnce(&mut ShapeDeserializer<'_>) -> postcard::Result<R>,
+) -> Result<(R, Status), Error> {
     let mut first = take(&RECEIVED);
     if first.len() != NETWORK_FIRST_MESSAGE_MAX {
         // From the allocator's fresh pages: only the pages a message
@@ -739,17 +841,25 @@ pub fn receive_with_tag<T: DeserializeOwned, S: Source>(from: &S, tag: Tag) -> R
     }
     // SAFETY: written by MPI_Recv.
     let (source, tag) = unsafe { ((*raw.as_ptr()).MPI_SOURCE, (*raw.as_ptr()).MPI_TAG) };
-    let result = decode::<T, S>(from, &first[..received as usize], source, tag);
+    let result = decode(from, &first[..received as usize], source, tag, expected, build);
     keep(&RECEIVED, first);
     // SAFETY: as above.
     result.map(|value| (value, Status::from_raw(unsafe { raw.assume_init() })))
 }
 
-fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], source: i32, tag: Tag) -> Result<T, Error> {
+#[inline(always)]
+fn decode<S: Source, R>(
+    from: &S,
+    first: &[u8],
+    source: i32,
+    tag: Tag,
+    expected: &'static str,
+    build: impl FnOnce(&mut ShapeDeserializer<'_>) -> postcard::Result<R>,
+) -> Result<R, Error> {
     // Only a value in several messages needs its sender as a Process (which
     // asks MPI for the communicator's size): not the one-message fast path.
     let peer = || from.as_communicator().process_at_rank(source);
-    let wrong = |reason: String| Error::Decode { rank: source, tag, expected: std::any::type_name::<T>(), reason };
+    let wrong = |reason: String| Error::Decode { rank: source, tag, expected, reason };
     let not_typed = || wrong(format!("a first message of {} bytes that no typed send makes", first.len()));
     let (header, after) = take_varint(first).ok_or_else(not_typed)?;
     let kind = header & 3;
@@ -809,7 +919,7 @@ fn decode<T: DeserializeOwned, S: Source>(from: &S, first: &[u8], source: i32, t
     WALK.set(Walk { mode: Mode::Receiving, left: contents, inline, inline_len: contents });
     let unwind = PlainOnUnwind;
     let mut deserializer = postcard::Deserializer::from_bytes(shape);
-    let decoded = T::deserialize(&mut deserializer);
+    let decoded = build(&mut deserializer);
     std::mem::forget(unwind);
     let left = WALK.replace(PLAIN).left;
     let value = match decoded {

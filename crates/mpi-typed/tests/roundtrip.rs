@@ -45,6 +45,10 @@ fn every_shape_arrives_exactly_in_as_few_messages_as_it_should() {
         "exact any-source-tag-7",
         "exact reused-buffers",
         "exact after-raw-messages",
+        "exact into-grows",
+        "exact into-keeps-its-buffer",
+        "exact into-one-message",
+        "exact into-nested",
     ];
     for case in cases {
         assert!(run.stdout.lines().any(|line| line == case), "no {case:?}: {}", run.describe());
@@ -62,7 +66,10 @@ fn every_shape_arrives_exactly_in_as_few_messages_as_it_should() {
     // Messages per case, in order: one while the value fits in the first
     // message; the shape and then all the contents at once otherwise; one
     // more when the shape itself is too long.
-    let per_case = [1, 1, 2, 2, 2, 3, 3, 1, 2, 2, 1, 2, /* reused buffers: */ 24, /* raw, raw, typed: */ 3];
+    let per_case = [
+        1, 1, 2, 2, 2, 3, 3, 1, 2, 2, 1, 2, /* reused buffers: */ 24, /* raw, raw, typed: */ 3,
+        /* into: */ 2, 2, 1, 2,
+    ];
     let trace = mpi_watch::trace::Trace::decode(&std::fs::read(&trace).unwrap()).unwrap();
     let sends: Vec<_> = trace.events.iter().filter(|e| e.op == mpi_watch::trace::Op::Send).collect();
     assert!(sends.iter().all(|e| e.rank == 0 && e.peer == 1), "{sends:?}");

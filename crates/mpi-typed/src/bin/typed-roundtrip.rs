@@ -3,7 +3,9 @@
 //! large bulk fields, several at once, nested vectors and strings, a shape
 //! longer than the first message, sizes on both sides of the one-message
 //! limit, a message of the wrong type (an error, with nothing left in
-//! flight), and a receive from any rank with a tag.
+//! flight), a receive from any rank with a tag, and values received into
+//! values already there (`receive_into`), whose vectors grow, are kept and
+//! shrink.
 //!
 //! Launch: `scripts/mpirun -np 2 target/release/typed-roundtrip`. Rank 1
 //! prints one line per case, `exact NAME` or `WRONG NAME: why`, and the
@@ -126,6 +128,36 @@ fn check<T: Serialize + DeserializeOwned + PartialEq + Debug, S: Source>(
     }
 }
 
+/// Cases received into `place`, a value already there: what arrives must be
+/// exactly what was sent, whatever was in `place`. With `keeps`, the
+/// address of one of its vectors (`buffer`) must not change: that vector
+/// was large enough already.
+fn check_into<T: DeserializeOwned + PartialEq, S: Source>(
+    name: &str,
+    from: &S,
+    place: &mut T,
+    expected: &T,
+    keeps: Option<fn(&T) -> usize>,
+    wrong: &mut u32,
+) {
+    let before = keeps.map(|buffer| buffer(place));
+    match mpi_typed::receive_into(from, place) {
+        Ok(_) if place != expected => {
+            println!("WRONG {name}: the value differs");
+            *wrong += 1;
+        }
+        Ok(_) if keeps.map(|buffer| buffer(place)) != before => {
+            println!("WRONG {name}: a new buffer, where the old one was large enough");
+            *wrong += 1;
+        }
+        Ok(_) => println!("exact {name}"),
+        Err(error) => {
+            println!("WRONG {name}: {error}");
+            *wrong += 1;
+        }
+    }
+}
+
 /// Cases that must not decode as a `T`: the error is printed, for the test
 /// to check what it says.
 fn refuse<T: DeserializeOwned + Debug, S: Source>(name: &str, from: &S, wrong: &mut u32) {
@@ -196,6 +228,11 @@ fn main() -> ExitCode {
         to.send(&[0x02u8][..]);
         to.send(&[0x05u8, 1, 2][..]);
         mpi_typed::send(&to, &series("after the raw ones", 2)).unwrap();
+        // Received into one value, whose vectors grow, are kept and shrink.
+        mpi_typed::send(&to, &series("large, into", 1_000_000)).unwrap();
+        mpi_typed::send(&to, &series("smaller, into", 300_000)).unwrap();
+        mpi_typed::send(&to, &series("one message, into", 100)).unwrap();
+        mpi_typed::send(&to, &nested()).unwrap();
     } else {
         let from = world.process_at_rank(0);
         println!("limit {limit}");
@@ -244,6 +281,18 @@ fn main() -> ExitCode {
         refuse::<Series, _>("raw-long", &from, &mut wrong);
         refuse::<Series, _>("raw-split", &from, &mut wrong);
         check("after-raw-messages", &from, &series("after the raw ones", 2), &mut wrong);
+        let mut place = series("old", 10);
+        let samples = Some((|series: &Series| series.samples.as_ptr() as usize) as fn(&Series) -> usize);
+        check_into("into-grows", &from, &mut place, &series("large, into", 1_000_000), None, &mut wrong);
+        check_into("into-keeps-its-buffer", &from, &mut place, &series("smaller, into", 300_000), samples, &mut wrong);
+        check_into("into-one-message", &from, &mut place, &series("one message, into", 100), samples, &mut wrong);
+        let mut other = nested();
+        other.inners.truncate(3);
+        other.inners[1].data = vec![9; 100_000].into();
+        other.words = vec![vec!["older".into()]; 5];
+        other.maybe = None;
+        other.none = Some(vec![2.5; 7].into());
+        check_into("into-nested", &from, &mut other, &nested(), None, &mut wrong);
         if wrong > 0 {
             return ExitCode::FAILURE;
         }
