@@ -82,6 +82,55 @@ fn pingpong_measures_both_payloads_back_to_back_at_each_size() {
     assert_eq!(rows, expected, "{}", out.describe());
 }
 
+/// The floor sends, as raw bytes, exactly what a typed record sends at each
+/// size where the record is one message, and nothing where it is more.
+#[test]
+fn the_floor_is_the_typed_records_own_message_as_raw_bytes() {
+    let _turn = ONE_JOB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let program = PathBuf::from(env!("CARGO_BIN_EXE_pingpong"));
+    let layer = program.parent().unwrap().join("libmpiwatch.so");
+    assert!(layer.exists(), "{} is not built: run `cargo build --workspace` (make test does)", layer.display());
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("floor.jsonl");
+    let sizes = [0u64, 64, 4096, 65_536];
+    let out = Supervised::new(workspace().join("scripts/mpirun"))
+        .args(["--trace", trace.to_str().unwrap(), "-np", "2", program.to_str().unwrap()])
+        .args(["--payload", "floor,typed", "--sizes", "0,64,4096,65536", "--iters", "3", "--warmup", "1"])
+        .env("MPI_WATCH_LIB", &layer)
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(60))
+        .run()
+        .unwrap();
+    assert!(out.clean_success(), "{}", out.describe());
+    let printed: Vec<(&str, u64)> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields[0], fields[1].parse().unwrap())
+        })
+        .collect();
+    let mut expected = vec![];
+    for &size in &sizes[..3] {
+        expected.extend([("floor", size), ("typed", size)]);
+    }
+    expected.push(("typed", 65_536));
+    assert_eq!(printed, expected, "{}", out.describe());
+
+    // Rank 0's sends, in order: 4 round trips of each payload at each size.
+    let trace = mpi_watch::trace::Trace::decode(&std::fs::read(&trace).unwrap()).unwrap();
+    let sent: Vec<u64> =
+        trace.events.iter().filter(|e| e.op == mpi_watch::trace::Op::Send && e.rank == 0).map(|e| e.bytes).collect();
+    assert_eq!(sent.len(), 3 * 8 + 4 * 2, "{sent:?}");
+    for (i, &size) in sizes[..3].iter().enumerate() {
+        let (floor, typed) = sent[i * 8..i * 8 + 8].split_at(4);
+        assert_eq!(floor, typed, "at {size} B: {sent:?}");
+        // A record of about the size: its id and lengths take a few bytes.
+        assert!(typed.iter().all(|&bytes| bytes.abs_diff(size) <= 16), "{sent:?}");
+    }
+}
+
 #[test]
 fn pingpong_refuses_one_rank() {
     let out = Supervised::new(workspace().join("scripts/mpirun"))
@@ -109,6 +158,7 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
         for (prefix, program, base) in [
             ("", "rust-raw", 1.0),
             ("", "rust-typed", 1.1),
+            ("", "rust-floor", 1.05),
             ("", "c", 1.0),
             ("", "mpi4py", 5.0),
             ("tcp-", "rust-raw", 20.0),
@@ -149,13 +199,16 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
     assert!(csv.contains("tcp,rust-typed,1024,60.000,"), "{csv}");
     for line in [
         "raw 8 B latency <= 1.10 x C: 1.00 x  met",
-        "typed latency <= 1.2 x raw at every size: at most 1.10 x (at 8 B)  met",
+        "typed latency <= 1.2 x raw at every size: at most 1.10 x (at 8 B; its floor 1.05 x)  met",
         "typed at least 3 x faster than mpi4py up to 1 KiB: at least 4.55 x (at 8 B)  met",
         // Over TCP, typed is 1.5 x raw: the target says so.
         "typed latency <= 1.2 x raw at every size: at most 1.50 x (at 8 B)  MISSED",
     ] {
         assert!(out.stdout.contains(line), "{line:?} in {}", out.describe());
     }
+    // The table: medians 2, 2.2, 2 and 10 µs; the floor's 2.1 is 1.05 x raw.
+    let row = "        8        2.00        2.20        2.00       10.00     1.00       1.10       1.05          4.55";
+    assert!(out.stdout.lines().any(|line| line == row), "{row:?} in {}", out.describe());
     // Launch to exit: medians 1.0 s and 4.0 s at 9 ranks.
     assert!(out.stdout.contains("     9      1.000          4.000    4.0 x"), "{}", out.describe());
     // pipe: 4 us against 20 us is 5 x; against the C floor of 3.8 us, 1.05 x.

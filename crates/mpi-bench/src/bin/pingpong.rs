@@ -7,8 +7,9 @@
 //!
 //! `--payload bytes` sends raw bytes; `--payload typed` sends a record (an id
 //! and a list of numbers, about the size) with `mpi_typed`, and the
-//! receiver gets a new record each time, as a program sending real records
-//! would: the difference is the price of a typed message.
+//! receiver receives into one record (`mpi_typed::receive_into`), whose
+//! vector is reused from one round trip to the next as the raw bytes' buffer
+//! is: the difference is the price of a typed message.
 //!
 //! `--payload bytes,typed` measures both, one after the other at each size,
 //! and adds a first column, `payload`. A ratio of two figures measured
@@ -35,6 +36,11 @@ enum Payload {
     Bytes,
     /// A record sent with mpi_typed: its shape through serde, its numbers as they lie.
     Typed,
+    /// The typed record's one message as raw bytes, received as a typed
+    /// receive must (into a buffer for any first message, its length read
+    /// from MPI): what a message of unknown length costs before anything is
+    /// encoded. Sizes whose record takes several messages are left out.
+    Floor,
 }
 
 /// Bounce messages between ranks 0 and 1; print latency and bandwidth per size.
@@ -78,6 +84,15 @@ struct Record {
 }
 
 impl Record {
+    /// The bytes of its message when it takes one: the header (a varint of
+    /// the numbers' length times 4), the shape (the id and the numbers'
+    /// count, varints as postcard writes them) and the numbers.
+    fn message_len(&self) -> usize {
+        let varint = |value: u64| (64 - (value | 1).leading_zeros() as usize).div_ceil(7);
+        let numbers = std::mem::size_of_val(self.values.as_slice());
+        varint((numbers as u64) << 2) + varint(self.id) + varint(self.values.len() as u64) + numbers
+    }
+
     /// A record of about `bytes` bytes: its id and length take a few.
     fn of_size(bytes: usize) -> Record {
         Record { id: 42, values: (0..bytes.saturating_sub(10) / 8).map(|i| i as f64).collect::<Vec<_>>().into() }
@@ -101,12 +116,21 @@ fn main() -> ExitCode {
     }
     let largest = args.sizes.iter().copied().max().unwrap_or(0);
     let mut buf = vec![0u8; largest + 64];
+    // As large as the buffer a typed receive takes its first message into.
+    let mut first = vec![0u8; mpi_typed::NETWORK_FIRST_MESSAGE_MAX];
     for &size in &args.sizes {
         let (iters, warmup) =
             if size > 65_536 { (args.iters / 10, args.warmup / 10) } else { (args.iters, args.warmup) };
         let (iters, warmup) = (iters.max(1), warmup.max(1));
         let record = Record::of_size(size);
+        // Received into, as the raw bytes are into `buf`: its vector is
+        // reused from one round trip to the next.
+        let mut received = Record::default();
+        let floor = Some(record.message_len()).filter(|&len| len <= mpi_typed::first_message_max());
         for &payload in &args.payload {
+            if payload == Payload::Floor && floor.is_none() {
+                continue;
+            }
             if rank < 2 {
                 let peer = world.process_at_rank(1 - rank);
                 let mut start = Instant::now();
@@ -125,14 +149,28 @@ fn main() -> ExitCode {
                                 peer.send(&buf[..size]);
                             }
                         }
+                        Payload::Floor => {
+                            let len = floor.unwrap_or(0);
+                            let mut receive = || {
+                                let status = peer.receive_into(&mut first[..]);
+                                std::hint::black_box(status.count(u8::equivalent_datatype()));
+                            };
+                            if rank == 0 {
+                                peer.send(&buf[..len]);
+                                receive();
+                            } else {
+                                receive();
+                                peer.send(&buf[..len]);
+                            }
+                        }
                         Payload::Typed => {
                             if rank == 0 {
                                 mpi_typed::send(&peer, &record).expect("a record encodes");
-                                let (back, _) = mpi_typed::receive::<Record, _>(&peer).expect("a record decodes");
-                                debug_assert_eq!(back.values.len(), record.values.len());
+                                mpi_typed::receive_into(&peer, &mut received).expect("a record decodes");
+                                debug_assert_eq!(received.values.len(), record.values.len());
                             } else {
-                                let (got, _) = mpi_typed::receive::<Record, _>(&peer).expect("a record decodes");
-                                mpi_typed::send(&peer, &got).expect("a record encodes");
+                                mpi_typed::receive_into(&peer, &mut received).expect("a record decodes");
+                                mpi_typed::send(&peer, &received).expect("a record encodes");
                             }
                         }
                     }
