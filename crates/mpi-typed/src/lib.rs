@@ -382,6 +382,7 @@ enum Keeping {
 }
 
 /// The vector kept in `key`, leaving an empty one there.
+#[inline]
 fn take<T>(key: &'static LocalKey<Kept<T>>) -> Vec<T> {
     let (ptr, len, capacity) = key.with(|kept| kept.0.replace(Kept::<T>::new().0.into_inner()));
     // SAFETY: the parts of a vector given up by `keep`, or of an empty one.
@@ -389,6 +390,7 @@ fn take<T>(key: &'static LocalKey<Kept<T>>) -> Vec<T> {
 }
 
 /// Keep `vec` in `key` for the next message on this thread.
+#[inline]
 fn keep<T>(key: &'static LocalKey<Kept<T>>, vec: Vec<T>) {
     if vec.capacity() == 0 {
         return;
@@ -422,6 +424,7 @@ impl Drop for FreedAtExit {
 }
 
 /// Note a bulk field met by the walk: its address and length in bytes.
+#[inline]
 fn note(address: usize, len: usize) {
     let mut bulks = take(&BULKS);
     bulks.push((address, len));
