@@ -431,6 +431,15 @@ fn note(address: usize, len: usize) {
     keep(&BULKS, bulks);
 }
 
+/// Forget the bulk fields noted, keeping the list's memory.
+#[inline]
+fn clear_bulks() {
+    BULKS.with(|kept| {
+        let (ptr, _, capacity) = kept.0.get();
+        kept.0.set((ptr, 0, capacity));
+    });
+}
+
 /// Puts the walk back to `Plain` when a `Serialize` or `Deserialize` impl
 /// panics in the middle of it. Forgotten when the walk ends normally, so
 /// it costs nothing then.
@@ -564,25 +573,20 @@ const HEADER_MAX: usize = 10;
 
 /// `value` as a varint (7 bits a byte, lowest first), at the end of `room`;
 /// how many bytes it took.
+#[inline]
 fn put_varint(room: &mut [u8; HEADER_MAX], mut value: u64) -> usize {
-    let mut bytes = [0u8; HEADER_MAX];
-    let mut len = 0;
-    loop {
-        let byte = (value & 0x7f) as u8;
+    let len = varint_len(value);
+    for byte in &mut room[HEADER_MAX - len..HEADER_MAX - 1] {
+        *byte = value as u8 | 0x80;
         value >>= 7;
-        if value == 0 {
-            bytes[len] = byte;
-            len += 1;
-            break;
-        }
-        bytes[len] = byte | 0x80;
-        len += 1;
     }
-    room[HEADER_MAX - len..].copy_from_slice(&bytes[..len]);
+    // What is left fits in 7 bits: `len` counts them all.
+    room[HEADER_MAX - 1] = value as u8;
     len
 }
 
 /// How many bytes `value` takes as a varint.
+#[inline]
 fn varint_len(value: u64) -> usize {
     (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
 }
@@ -654,9 +658,7 @@ pub fn send<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T) -> Result<
 #[inline]
 pub fn send_with_tag<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T, tag: Tag) -> Result<(), Error> {
     let mut first = take(&SENT);
-    let mut bulks = take(&BULKS);
-    bulks.clear();
-    keep(&BULKS, bulks);
+    clear_bulks();
     WALK.set(Walk { mode: Mode::Sending, ..PLAIN });
     first.clear();
     first.extend_from_slice(&[0; HEADER_MAX]);
@@ -915,9 +917,7 @@ fn decode<S: Source, R>(
         0
     };
     if kind != INLINE {
-        let mut bulks = take(&BULKS);
-        bulks.clear();
-        keep(&BULKS, bulks);
+        clear_bulks();
     }
     WALK.set(Walk { mode: Mode::Receiving, left: contents, inline, inline_len: contents });
     let unwind = PlainOnUnwind;
