@@ -75,8 +75,8 @@ pub struct Layer {
     /// This clock minus rank 0's, and rank 0's time at the end of the sync.
     offset_ns: i64,
     t0_ns: i64,
-    /// Every rank's offset, on rank 0.
-    offsets_ns: Vec<i64>,
+    /// Every rank's offset, and how far it may be off, on rank 0.
+    offsets_ns: Vec<(i64, i64)>,
     /// Noted as they happen, without allocating; turned into trace events at the end.
     events: Vec<Noted>,
     pub requests: HashMap<u64, Pending>,
@@ -268,18 +268,20 @@ pub fn start() {
 /// its clock (offset 0). For each other host, rank 0 asks the lowest rank
 /// there for its time a few times, and keeps the answer with the shortest
 /// round trip, taken as read half-way through; every rank of that host gets
-/// that offset. Returns this rank's offset, rank 0's time at the end (the
-/// trace's zero), and, on rank 0, every rank's offset.
+/// that offset, which is off by at most half that round trip (a loaded
+/// machine can make every round trip milliseconds long). Returns this
+/// rank's offset, rank 0's time at the end (the trace's zero), and, on
+/// rank 0, every rank's offset with that bound.
 ///
 /// SAFETY: collective over `comm`; call from every rank with the same hosts.
-unsafe fn sync_clocks(comm: ffi::MPI_Comm, rank: c_int, hosts: &[String]) -> (i64, i64, Vec<i64>) {
+unsafe fn sync_clocks(comm: ffi::MPI_Comm, rank: c_int, hosts: &[String]) -> (i64, i64, Vec<(i64, i64)>) {
     const ROUNDS: usize = 20;
     let int64 = ffi::RSMPI_INT64_T;
     let ignore = ffi::RSMPI_STATUS_IGNORE;
     let size = hosts.len();
     // The rank that answers for each host: the lowest one on it.
     let partner = |r: usize| (0..size).find(|&p| hosts[p] == hosts[r]).unwrap_or(r) as c_int;
-    let mut offsets = vec![0i64; size];
+    let mut offsets = vec![(0i64, 0i64); size];
     let mut mine = 0i64;
     if rank == 0 {
         for peer in 1..size {
@@ -301,9 +303,9 @@ unsafe fn sync_clocks(comm: ffi::MPI_Comm, rank: c_int, hosts: &[String]) -> (i6
                         best = (t2 - t1, theirs - (t1 + (t2 - t1) / 2));
                     }
                 }
-                offsets[peer] = best.1;
+                offsets[peer] = (best.1, (best.0 + 1) / 2);
             }
-            ffi::PMPI_Send(&offsets[peer] as *const i64 as *const c_void, 1, int64, peer as c_int, TAG_SYNC, comm);
+            ffi::PMPI_Send(&offsets[peer].0 as *const i64 as *const c_void, 1, int64, peer as c_int, TAG_SYNC, comm);
         }
     } else if hosts[rank as usize] != hosts[0] {
         if partner(rank as usize) == rank {
@@ -436,7 +438,8 @@ pub fn write_trace() {
         .map(|(r, host)| RankInfo {
             rank: r as i32,
             host: host.clone(),
-            clock_offset_us: offsets.get(r).copied().unwrap_or(0) as f64 / 1e3,
+            clock_offset_us: offsets.get(r).map_or(0, |o| o.0) as f64 / 1e3,
+            clock_error_us: offsets.get(r).map_or(0, |o| o.1) as f64 / 1e3,
         })
         .collect();
     trace.sort();

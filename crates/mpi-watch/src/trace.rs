@@ -5,14 +5,16 @@
 //! notes on rank 0, which writes FILE:
 //!
 //! ```text
-//! {"kind":"rank","rank":0,"host":"laptop","clock_offset_us":0.0}
+//! {"kind":"rank","rank":0,"host":"laptop","clock_offset_us":0.0,"clock_error_us":0.0}
 //! {"kind":"event","rank":0,"op":"send","call":"MPI_Send","peer":4,"tag":0,"comm":"world","bytes":4,"start_us":12.1,"end_us":12.9}
 //! ```
 //!
-//! One `rank` line per rank: its host, and how far its clock was from rank
-//! 0's (measured at `MPI_Init` by ping-pongs, the round trip halved). Every
-//! time in the file is already on rank 0's clock, in microseconds since the
-//! end of that measurement, so times from different hosts compare directly.
+//! One `rank` line per rank: its host, how far its clock was from rank 0's
+//! (measured at `MPI_Init` by ping-pongs, the round trip halved), and how
+//! far that measure may be off (half the shortest round trip). Every time
+//! in the file is already on rank 0's clock, in microseconds since the end
+//! of that measurement, so times from different hosts compare directly,
+//! within their ranks' errors.
 //! Peers are ranks in `MPI_COMM_WORLD`, whatever communicator the call used.
 
 use std::io::Write;
@@ -63,6 +65,11 @@ pub struct RankInfo {
     pub host: String,
     /// Its clock minus rank 0's, in microseconds, as measured at `MPI_Init`.
     pub clock_offset_us: f64,
+    /// How far that offset may be off: half the shortest round trip of
+    /// the measurement (0 on rank 0's host, which shares its clock). Times
+    /// of ranks on different hosts compare within the sum of their errors.
+    #[serde(default)]
+    pub clock_error_us: f64,
 }
 
 /// One line of a trace file.
@@ -157,8 +164,8 @@ mod tests {
     fn a_trace_round_trips_as_json_lines() {
         let mut trace = Trace {
             ranks: vec![
-                RankInfo { rank: 1, host: "b".into(), clock_offset_us: -3.5 },
-                RankInfo { rank: 0, host: "a".into(), clock_offset_us: 0.0 },
+                RankInfo { rank: 1, host: "b".into(), clock_offset_us: -3.5, clock_error_us: 0.75 },
+                RankInfo { rank: 0, host: "a".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
             ],
             events: vec![event(4, Op::Recv, 0, 0.5), event(0, Op::Send, 4, 1.0)],
         };
