@@ -1,7 +1,7 @@
 //! The benchmarks run and say what they measured in the agreed form: tiny
 //! sizes and counts, and no assertion on any time (a test is no benchmark).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,17 +16,30 @@ fn workspace() -> PathBuf {
 /// round trip.
 static ONE_JOB: Mutex<()> = Mutex::new(());
 
-fn pingpong(extra: &[&str]) -> Outcome {
+/// `scripts/mpirun OPTIONS -np 2 pingpong ARGS`, one job at a time, with
+/// this build's profiling layer for `--trace`.
+fn run_pingpong(options: &[&str], args: &[&str]) -> Outcome {
     let _turn = ONE_JOB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut args =
-        vec!["-np", "2", env!("CARGO_BIN_EXE_pingpong"), "--sizes", "0,8,4096", "--iters", "20", "--warmup", "2"];
-    args.extend_from_slice(extra);
     Supervised::new(workspace().join("scripts/mpirun"))
+        .args(options)
+        .args(["-np", "2", env!("CARGO_BIN_EXE_pingpong")])
         .args(args)
+        .env("MPI_WATCH_LIB", layer())
         .current_dir(workspace())
         .time_limit(Duration::from_secs(60))
         .run()
         .unwrap()
+}
+
+fn layer() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_pingpong")).parent().unwrap().join("libmpiwatch.so")
+}
+
+/// Ping-pong at 0, 8 and 4096 bytes, a few rounds, with `extra` arguments.
+fn pingpong(extra: &[&str]) -> Outcome {
+    let mut args = vec!["--sizes", "0,8,4096", "--iters", "20", "--warmup", "2"];
+    args.extend_from_slice(extra);
+    run_pingpong(&[], &args)
 }
 
 /// The CSV rows, checked for form: header, then bytes,latency,bandwidth.
@@ -86,21 +99,15 @@ fn pingpong_measures_both_payloads_back_to_back_at_each_size() {
 /// size where the record is one message, and nothing where it is more.
 #[test]
 fn the_floor_is_the_typed_records_own_message_as_raw_bytes() {
-    let _turn = ONE_JOB.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let program = PathBuf::from(env!("CARGO_BIN_EXE_pingpong"));
-    let layer = program.parent().unwrap().join("libmpiwatch.so");
+    let layer = layer();
     assert!(layer.exists(), "{} is not built: run `cargo build --workspace` (make test does)", layer.display());
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("floor.jsonl");
     let sizes = [0u64, 64, 4096, 65_536];
-    let out = Supervised::new(workspace().join("scripts/mpirun"))
-        .args(["--trace", trace.to_str().unwrap(), "-np", "2", program.to_str().unwrap()])
-        .args(["--payload", "floor,typed", "--sizes", "0,64,4096,65536", "--iters", "3", "--warmup", "1"])
-        .env("MPI_WATCH_LIB", &layer)
-        .current_dir(workspace())
-        .time_limit(Duration::from_secs(60))
-        .run()
-        .unwrap();
+    let out = run_pingpong(
+        &["--trace", trace.to_str().unwrap()],
+        &["--payload", "floor,typed", "--sizes", "0,64,4096,65536", "--iters", "3", "--warmup", "1"],
+    );
     assert!(out.clean_success(), "{}", out.describe());
     let printed: Vec<(&str, u64)> = out
         .stdout

@@ -292,16 +292,21 @@ fn destination<T: Pod>(len: usize) -> Vec<T> {
 /// any alignment). Written once: a zeroed vector filled afterwards would
 /// write every byte twice (8 KiB of zeros cost 0.1 µs).
 fn copied<T: Pod>(bytes: &[u8]) -> Vec<T> {
+    let mut vec = spare::<T>(bytes.len() / std::mem::size_of::<T>().max(1)).unwrap_or_default();
+    copy_into(&mut vec, bytes);
+    vec
+}
+
+/// Make `vec` a copy of `bytes` (a whole number of `T`s, at any alignment),
+/// in its own buffer when that is large enough, each byte written once.
+fn copy_into<T: Pod>(vec: &mut Vec<T>, bytes: &[u8]) {
+    vec.clear();
     let size = std::mem::size_of::<T>();
     if size == 0 {
-        return Vec::new();
+        return;
     }
     let len = bytes.len() / size;
-    if let Some(mut vec) = spare::<T>(len) {
-        bytemuck::cast_slice_mut::<T, u8>(&mut vec).copy_from_slice(&bytes[..len * size]);
-        return vec;
-    }
-    let mut vec = Vec::<T>::with_capacity(len);
+    vec.reserve(len);
     // SAFETY: the vector has room for `len` Ts, `len * size` bytes, taken
     // from `bytes`, which holds at least that many; every byte pattern is a
     // valid T (Pod), and the copy is bytewise, so alignment does not matter.
@@ -309,7 +314,6 @@ fn copied<T: Pod>(bytes: &[u8]) -> Vec<T> {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), vec.as_mut_ptr().cast::<u8>(), len * size);
         vec.set_len(len);
     }
-    vec
 }
 
 /// glibc's size for allocating with mmap (its starting threshold).
@@ -487,17 +491,7 @@ impl<'de, T: Pod + Deserialize<'de>> Deserialize<'de> for Bulk<T> {
         }
         let vec = &mut place.0;
         match arriving::<T, D>(deserializer)? {
-            Arriving::Inline(slice) => {
-                vec.clear();
-                let len = slice.len() / std::mem::size_of::<T>().max(1);
-                vec.reserve(len);
-                // SAFETY: room for `len` Ts was reserved; the copy is
-                // bytewise (any alignment), and any bytes are a valid T (Pod).
-                unsafe {
-                    std::ptr::copy_nonoverlapping(slice.as_ptr(), vec.as_mut_ptr().cast::<u8>(), slice.len());
-                    vec.set_len(len);
-                }
-            }
+            Arriving::Inline(slice) => copy_into(vec, slice),
             Arriving::Later(len) => {
                 if len > vec.capacity() {
                     // Growing would copy the old numbers first, for nothing.
@@ -657,17 +651,34 @@ pub fn send<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T) -> Result<
 /// Send `value` to `to` with `tag`; every message of it carries that tag.
 #[inline]
 pub fn send_with_tag<T: Serialize + ?Sized, D: Destination>(to: &D, value: &T, tag: Tag) -> Result<(), Error> {
+    encoded(value, |first, bulks| send_parts(to, first, bulks, tag))
+}
+
+/// How long `value`'s message is when it travels as one (its header, shape
+/// and contents: the length its receiver gets from MPI), or `None` when it
+/// takes several (over [`first_message_max`]).
+pub fn one_message_len<T: Serialize + ?Sized>(value: &T) -> Result<Option<usize>, Error> {
+    encoded(value, |first, bulks| Ok(one_message(first.len() - HEADER_MAX, bulks.iter().map(|&(_, len)| len).sum())))
+}
+
+/// `then` of `value` encoded: its shape after [`HEADER_MAX`] bytes of room,
+/// in the thread's kept buffer, and its bulk fields as noted by the walk.
+#[inline(always)]
+fn encoded<T: Serialize + ?Sized, R>(
+    value: &T,
+    then: impl FnOnce(&mut Vec<u8>, &[(usize, usize)]) -> Result<R, Error>,
+) -> Result<R, Error> {
     let mut first = take(&SENT);
     clear_bulks();
     WALK.set(Walk { mode: Mode::Sending, ..PLAIN });
     first.clear();
     first.extend_from_slice(&[0; HEADER_MAX]);
     let unwind = PlainOnUnwind;
-    let encoded = postcard::serialize_with_flavor(value, Appending(&mut first));
+    let written = postcard::serialize_with_flavor(value, Appending(&mut first));
     std::mem::forget(unwind);
     WALK.set(PLAIN);
     let bulks = take(&BULKS);
-    let result = encoded.map_err(Error::Encode).and_then(|()| send_parts(to, &mut first, &bulks, tag));
+    let result = written.map_err(Error::Encode).and_then(|()| then(&mut first, &bulks));
     keep(&BULKS, bulks);
     keep(&SENT, first);
     result
@@ -698,6 +709,14 @@ impl postcard::ser_flavors::Flavor for Appending<'_> {
     }
 }
 
+/// The length of a value of `shape` and `contents` bytes as one message, if
+/// it fits in one.
+#[inline]
+fn one_message(shape: usize, contents: usize) -> Option<usize> {
+    let len = varint_len((contents as u64) << 2 | INLINE) + shape + contents;
+    (len <= first_message_max()).then_some(len)
+}
+
 /// Send the encoded shape (after [`HEADER_MAX`] bytes of room) in `first`
 /// and the contents of `bulks`, as one message or several.
 fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usize)], tag: Tag) -> Result<(), Error> {
@@ -708,8 +727,7 @@ fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usiz
     let shape = first.len() - HEADER_MAX;
     let header = |kind: u64| (contents as u64) << 2 | kind;
     let room: &mut [u8; HEADER_MAX] = (&mut first[..HEADER_MAX]).try_into().expect("room for a header");
-    let max = first_message_max();
-    if varint_len(header(INLINE)) + shape + contents <= max {
+    if one_message(shape, contents).is_some() {
         let start = HEADER_MAX - put_varint(room, header(INLINE));
         for bulk in bulks {
             first.extend_from_slice(slice(bulk));
@@ -717,7 +735,7 @@ fn send_parts<D: Destination>(to: &D, first: &mut Vec<u8>, bulks: &[(usize, usiz
         to.send_with_tag(&first[start..], tag);
         return Ok(());
     }
-    if varint_len(header(SPLIT)) + shape <= max {
+    if varint_len(header(SPLIT)) + shape <= first_message_max() {
         let start = HEADER_MAX - put_varint(room, header(SPLIT));
         to.send_with_tag(&first[start..], tag);
     } else {
@@ -1023,6 +1041,19 @@ mod tests {
         // Cut short, or longer than any u64: not a header.
         assert_eq!(take_varint(&[0x80, 0x80]), None);
         assert_eq!(take_varint(&[0xff; 11]), None);
+    }
+
+    #[test]
+    fn one_message_len_is_header_shape_and_contents_while_they_fit() {
+        // Shape: the id (1 byte) and the bulk's length (1); 100 bytes of
+        // contents; header 100 << 2 = 400, a varint of 2 bytes.
+        let small = (7u64, Bulk::from(vec![1u8; 100]));
+        assert_eq!(one_message_len(&small).unwrap(), Some(104));
+        // Over the one-node limit (no launcher here): several messages.
+        let large = (7u64, Bulk::from(vec![1u8; FIRST_MESSAGE_MAX]));
+        assert_eq!(one_message_len(&large).unwrap(), None);
+        // Nothing was left noted or in sending mode by the measure.
+        assert!(WALK.get().mode == Mode::Plain);
     }
 
     #[test]

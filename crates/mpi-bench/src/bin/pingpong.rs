@@ -84,15 +84,6 @@ struct Record {
 }
 
 impl Record {
-    /// The bytes of its message when it takes one: the header (a varint of
-    /// the numbers' length times 4), the shape (the id and the numbers'
-    /// count, varints as postcard writes them) and the numbers.
-    fn message_len(&self) -> usize {
-        let varint = |value: u64| (64 - (value | 1).leading_zeros() as usize).div_ceil(7);
-        let numbers = std::mem::size_of_val(self.values.as_slice());
-        varint((numbers as u64) << 2) + varint(self.id) + varint(self.values.len() as u64) + numbers
-    }
-
     /// A record of about `bytes` bytes: its id and length take a few.
     fn of_size(bytes: usize) -> Record {
         Record { id: 42, values: (0..bytes.saturating_sub(10) / 8).map(|i| i as f64).collect::<Vec<_>>().into() }
@@ -126,7 +117,7 @@ fn main() -> ExitCode {
         // Received into, as the raw bytes are into `buf`: its vector is
         // reused from one round trip to the next.
         let mut received = Record::default();
-        let floor = Some(record.message_len()).filter(|&len| len <= mpi_typed::first_message_max());
+        let floor = mpi_typed::one_message_len(&record).expect("a record encodes");
         for &payload in &args.payload {
             if payload == Payload::Floor && floor.is_none() {
                 continue;
