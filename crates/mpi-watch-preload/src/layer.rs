@@ -8,12 +8,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::os::raw::{c_int, c_void};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use mpi_sys as ffi;
 use mpi_watch::trace::{Event, Op, RankInfo, Trace};
+use mpi_watch::waitfor::{self, CommId, What};
+
+use crate::comms::Comms;
 
 /// Tags on the layer's own communicator (a duplicate of the world, so no
 /// message of the program can ever match one of ours).
@@ -27,6 +30,18 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// Is the watch on (a time limit on blocking calls)?
 static WATCHING: AtomicBool = AtomicBool::new(false);
 static STATE: Mutex<Option<Layer>> = Mutex::new(None);
+/// How many of the program's MPI calls have completed: a rank whose count
+/// moves between two questions of the watch is not stuck.
+static PROGRESS: AtomicU64 = AtomicU64::new(0);
+
+/// One more of the program's calls has completed.
+pub fn progressed() {
+    PROGRESS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn progress() -> u64 {
+    PROGRESS.load(Ordering::Relaxed)
+}
 
 /// An MPI handle kept in the shared state. Handles are plain values (a
 /// pointer or an integer) that MPI lets any thread use.
@@ -36,20 +51,49 @@ pub struct Handle<T>(pub T);
 // process; the layer uses them only to call MPI.
 unsafe impl<T> Send for Handle<T> {}
 
-/// A non-blocking operation the program started, until a wait or test ends it.
+/// What a non-blocking operation is, for the trace and the watch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Send,
+    Recv,
+    Collective,
+}
+
+/// A non-blocking operation the program started, until a wait or test
+/// ends it; a persistent one (`MPI_Send_init`) until `MPI_Request_free`.
 #[derive(Clone)]
 pub struct Pending {
-    pub op: Op,
+    pub kind: Kind,
     pub call: &'static str,
-    /// The peer, in the world; `None` for a wildcard receive.
-    pub peer: Option<i32>,
-    /// The tag; `None` for a wildcard receive.
-    pub tag: Option<c_int>,
+    /// What it waits for, for the watch.
+    pub what: What,
     pub comm: Handle<ffi::MPI_Comm>,
     pub datatype: Handle<ffi::MPI_Datatype>,
     /// The send's size (receives learn theirs from the status).
     pub bytes: u64,
     pub start_ns: i64,
+    /// Persistent: `MPI_Start` makes it active again after each completion.
+    pub persistent: bool,
+    /// Started and not yet complete.
+    pub active: bool,
+}
+
+impl Pending {
+    /// The peer in the world, for the trace; -1 for a wildcard or none.
+    pub fn peer(&self) -> i32 {
+        match self.what {
+            What::Send { to, .. } => to,
+            What::Recv { from: Some(from), .. } => from,
+            _ => -1,
+        }
+    }
+
+    pub fn tag(&self) -> c_int {
+        match self.what {
+            What::Send { tag, .. } | What::Recv { tag: Some(tag), .. } => tag,
+            _ => 0,
+        }
+    }
 }
 
 /// One side of a message, as noted during the run (cheap to note: no
@@ -80,10 +124,15 @@ pub struct Layer {
     /// Noted as they happen, without allocating; turned into trace events at the end.
     events: Vec<Noted>,
     pub requests: HashMap<u64, Pending>,
-    /// When the matched probe that found a message started, by message handle.
-    pub probes: HashMap<u64, i64>,
-    /// Messages sent, by (world receiver, tag).
-    pub sent: BTreeMap<(i32, i32), u64>,
+    /// When the matched probe that found a message started, and on which
+    /// communicator, by message handle.
+    pub probes: HashMap<u64, (i64, Handle<ffi::MPI_Comm>)>,
+    /// The communicators this rank knows, with their members as world ranks.
+    pub comms: Comms,
+    /// Messages sent (counted when posted), by (world receiver, communicator, tag).
+    pub sent: BTreeMap<(i32, CommId, i32), u64>,
+    /// Messages received (counted when complete), by (world sender, communicator, tag).
+    pub received: BTreeMap<(i32, CommId, i32), u64>,
 }
 
 /// The monotonic clock, in nanoseconds.
@@ -141,22 +190,13 @@ pub fn proc_null() -> c_int {
     unsafe { ffi::RSMPI_PROC_NULL }
 }
 
-/// `rank` of `comm` as a rank of the world.
+/// `rank` of `comm` as a rank of the world (negative ranks, the
+/// wildcards and `MPI_PROC_NULL`, stay as they are).
 pub fn world_rank(comm: ffi::MPI_Comm, rank: c_int) -> i32 {
     if comm == world() || rank < 0 {
         return rank;
     }
-    // SAFETY: plain MPI calls on valid handles; the groups are freed.
-    unsafe {
-        let (mut group, mut world_group) = (std::mem::zeroed(), std::mem::zeroed());
-        ffi::PMPI_Comm_group(comm, &mut group);
-        ffi::PMPI_Comm_group(world(), &mut world_group);
-        let mut out = rank;
-        ffi::PMPI_Group_translate_ranks(group, 1, &rank, world_group, &mut out);
-        ffi::PMPI_Group_free(&mut group);
-        ffi::PMPI_Group_free(&mut world_group);
-        out
-    }
+    with(|l| l.comms.world_rank(comm, rank)).unwrap_or(rank)
 }
 
 pub fn comm_label(comm: ffi::MPI_Comm) -> &'static str {
@@ -257,7 +297,9 @@ pub fn start() {
             events: Vec::with_capacity(capacity),
             requests: HashMap::new(),
             probes: HashMap::new(),
+            comms: Comms::new(rank, size),
             sent: BTreeMap::new(),
+            received: BTreeMap::new(),
         });
     }
     WATCHING.store(limit.is_some(), Ordering::Relaxed);
@@ -366,11 +408,47 @@ impl Layer {
     }
 
     /// Count a send, for the watch's report of what this rank sent.
-    pub fn count_send(&mut self, peer: i32, tag: c_int) {
+    pub fn count_send(&mut self, peer: i32, comm: ffi::MPI_Comm, tag: c_int) {
         if self.limit.is_some() && peer >= 0 {
-            *self.sent.entry((peer, tag)).or_insert(0) += 1;
+            let id = self.comms.id(comm);
+            *self.sent.entry((peer, id, tag)).or_insert(0) += 1;
         }
     }
+
+    /// Count a receive, for the watch's report of what this rank received.
+    pub fn count_received(&mut self, peer: i32, comm: ffi::MPI_Comm, tag: c_int) {
+        if self.limit.is_some() && peer >= 0 {
+            let id = self.comms.id(comm);
+            *self.received.entry((peer, id, tag)).or_insert(0) += 1;
+        }
+    }
+
+    /// What a message on `comm` from or to `peer` (a rank of `comm`) waits for.
+    pub fn what(&mut self, send: bool, comm: ffi::MPI_Comm, peer: c_int, tag: c_int) -> What {
+        let id = self.comms.id(comm);
+        if send {
+            What::Send { to: self.comms.world_rank(comm, peer), tag, comm: id }
+        } else {
+            What::Recv {
+                from: (peer != any_source()).then(|| self.comms.world_rank(comm, peer)),
+                tag: (tag != any_tag()).then_some(tag),
+                comm: id,
+            }
+        }
+    }
+}
+
+/// Counts by (peer, communicator, tag) as the report's runs of tags.
+pub fn traffic(counts: &BTreeMap<(i32, CommId, i32), u64>) -> Vec<waitfor::Traffic> {
+    let mut out: Vec<waitfor::Traffic> = Vec::new();
+    let mut by_pair: BTreeMap<(i32, CommId), Vec<(i32, u64)>> = BTreeMap::new();
+    for (&(peer, comm, tag), &count) in counts {
+        by_pair.entry((peer, comm)).or_default().push((tag, count));
+    }
+    for ((peer, comm), tags) in by_pair {
+        out.push(waitfor::Traffic { peer, comm, tags: waitfor::tag_runs(tags) });
+    }
+    out
 }
 
 /// The end of a traced run: every rank sends its events to rank 0, which

@@ -3,54 +3,112 @@
 //!
 //! Under `MPI_WATCH_SECS`, a blocking call becomes its non-blocking twin
 //! and a loop that tests it (`MPI_Recv` is `MPI_Irecv` and `MPI_Test`, as
-//! MPI defines it); the loop never sleeps, so a message completes as soon
-//! as it would have. Between tests, the rank answers the other ranks'
-//! questions on the layer's own communicator. When the call has lasted the
-//! limit, the rank says so in one line and asks every other rank what it is
-//! doing; from the answers (and the silence of those that cannot answer) the
-//! rank that speaks for the job ([`mpi_watch::diagnosis::defers`]) prints
-//! the diagnosis, tells the others, and ends the job with `MPI_Abort`.
+//! MPI defines it; `MPI_Allreduce` is `MPI_Iallreduce`); the loop never
+//! sleeps, so a call completes as soon as it would have. Each thread that
+//! blocks says in what ([`block`]), and what it still waits for.
+//!
+//! The questions between ranks travel on the layer's own communicator.
+//! When a call has lasted the limit, its rank asks every other rank what
+//! it is doing (an *investigation*, numbered: answers to an older one are
+//! dropped, and it ends with the call that started it). From the answers,
+//! [`mpi_watch::waitfor::stuck`] finds the ranks that can never be
+//! released. If there are some, their lowest rank asks a second time: only
+//! if none of them moved in between (same progress count, same state) does
+//! it print the verdict and end the job with `MPI_Abort`. A rank that can
+//! still be released prints a note once (`waiting: ...`) and goes on
+//! waiting: a silent rank, or one that runs, may yet release it.
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::raw::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use mpi_sys as ffi;
-use mpi_watch::diagnosis::{self, Peer, Report, Sent, State, Wait};
+use mpi_sys::MPI_Request;
+use mpi_watch::diagnosis;
+use mpi_watch::waitfor::{self, Blocked, CommId, Job, Op, Report, Reports, State, What};
 
-use crate::layer::{self, Handle, TAG_ANSWER, TAG_QUERY, TAG_VERDICT};
+use crate::layer::{self, now_ns, Handle, TAG_ANSWER, TAG_QUERY, TAG_VERDICT};
 
-/// How long an asking rank waits for the answers before it calls the
-/// silent ranks silent.
-const ANSWER_WINDOW: Duration = Duration::from_secs(3);
-/// How long a rank that left the diagnosis to another waits before it asks again.
-const ASK_AGAIN: Duration = Duration::from_secs(2);
+/// How long an asking rank waits for the answers before it takes the
+/// silent ranks as silent.
+const ANSWER_WINDOW: Duration = Duration::from_secs(2);
+/// How often a blocked call answers questions and looks at its requests.
+const SERVICE_EVERY_NS: i64 = 1_000_000;
 /// The exit code of a job the watch ends.
 pub const EXIT_HUNG: c_int = 3;
 
+/// One thread's blocked call, as its thread publishes it.
+struct Now {
+    call: &'static str,
+    any: bool,
+    ops: Vec<Op>,
+    since: Instant,
+}
+
 struct Investigation {
-    started: Instant,
+    id: u64,
+    /// The blocked call (its token) the investigation is for.
+    token: u64,
+    asked: Instant,
     answers: BTreeMap<i32, Report>,
+    /// The first round's reports, while the second round confirms them.
+    first: Option<Reports>,
 }
 
 #[derive(Default)]
 struct Watch {
-    /// What the rank waits for now, and since when; `None` while it runs.
-    blocked: Option<(Vec<Wait>, Instant)>,
+    /// Every thread that has called MPI, and its blocked call if it is in one.
+    threads: HashMap<u64, Option<Now>>,
     finished: bool,
     investigation: Option<Investigation>,
-    /// Another rank has given the diagnosis: stay quiet until the end.
+    /// Another rank has given the verdict: stay quiet until the end.
     verdict: bool,
     /// Sends of the layer's own, with their buffers, until they complete.
-    outbox: Vec<(Handle<ffi::MPI_Request>, Vec<u8>)>,
+    outbox: Vec<(Handle<MPI_Request>, Vec<u8>)>,
+    next_id: u64,
+    /// Blocked calls (tokens) that have had their note.
+    noted: HashSet<u64>,
+    /// When each blocked call (token) may ask again.
+    ask_after: HashMap<u64, Instant>,
 }
 
 static WATCH: Mutex<Option<Watch>> = Mutex::new(None);
+/// One thread at a time answers the questions.
+static SERVICING: AtomicBool = AtomicBool::new(false);
+/// When the questions were last answered.
+static LAST_SERVICE_NS: AtomicI64 = AtomicI64::new(0);
+static NEXT_THREAD: AtomicU64 = AtomicU64::new(1);
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
 fn with<R>(f: impl FnOnce(&mut Watch) -> R) -> R {
     let mut guard = WATCH.lock().unwrap_or_else(|p| p.into_inner());
     f(guard.get_or_insert_with(Watch::default))
+}
+
+/// This thread, as the watch knows it; it forgets the thread when it ends.
+struct ThreadSlot(u64);
+
+impl Drop for ThreadSlot {
+    fn drop(&mut self) {
+        let id = self.0;
+        with(|w| w.threads.remove(&id));
+    }
+}
+
+thread_local! {
+    static THREAD: ThreadSlot = {
+        let id = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+        with(|w| w.threads.insert(id, None));
+        ThreadSlot(id)
+    };
+    static IN_BLOCK: Cell<bool> = const { Cell::new(false) };
+}
+
+fn thread_id() -> u64 {
+    THREAD.try_with(|t| t.0).unwrap_or(0)
 }
 
 /// One line on stderr, in one write, so that the lines of ranks that speak
@@ -62,19 +120,68 @@ pub fn say(line: &str) {
 
 /// What this rank is doing, as it answers a question.
 fn my_report() -> Report {
-    let (rank, host, sent) = layer::with(|l| {
-        let sent = l.sent.iter().map(|(&(to, tag), &count)| Sent { to, tag, count }).collect();
-        (l.rank, l.hosts.get(l.rank as usize).cloned().unwrap_or_default(), sent)
-    })
-    .unwrap_or_default();
-    let state = with(|w| match (&w.blocked, w.finished) {
-        (_, true) => State::Finished,
-        (Some((waits, since)), false) => {
-            State::Blocked { waits: waits.clone(), seconds: since.elapsed().as_secs_f64() }
+    let mut report = layer::with(|l| {
+        let comm_ids: Vec<CommId> = l.sent.keys().chain(l.received.keys()).map(|k| k.1).collect();
+        Report {
+            rank: l.rank,
+            host: l.hosts.get(l.rank as usize).cloned().unwrap_or_default(),
+            state: State::Running,
+            progress: layer::progress(),
+            sent: layer::traffic(&l.sent),
+            received: layer::traffic(&l.received),
+            collectives: l.comms.entered(),
+            comms: l.comms.named(&comm_ids),
         }
-        (None, false) => State::Running,
+    })
+    .unwrap_or_else(|| Report {
+        rank: -1,
+        host: String::new(),
+        state: State::Running,
+        progress: 0,
+        sent: Vec::new(),
+        received: Vec::new(),
+        collectives: Vec::new(),
+        comms: Vec::new(),
     });
-    Report { rank, host, state, sent }
+    report.state = with(|w| {
+        if w.finished {
+            return State::Finished;
+        }
+        // Blocked only if every thread that uses MPI is.
+        let calls: Option<Vec<Blocked>> = w
+            .threads
+            .values()
+            .map(|slot| {
+                slot.as_ref().map(|now| Blocked {
+                    call: now.call.to_owned(),
+                    any: now.any,
+                    ops: now.ops.clone(),
+                    seconds: now.since.elapsed().as_secs_f64(),
+                })
+            })
+            .collect();
+        match calls {
+            Some(calls) if !calls.is_empty() => State::Blocked(calls),
+            _ => State::Running,
+        }
+    });
+    let named: Vec<CommId> = report
+        .blocked()
+        .iter()
+        .flat_map(|b| b.ops.iter())
+        .filter_map(|op| match op.what {
+            What::Recv { comm, .. } | What::Send { comm, .. } | What::Collective { comm, .. } => Some(comm),
+            What::Unknown => None,
+        })
+        .collect();
+    if let Some(more) = layer::with(|l| l.comms.named(&named)) {
+        for comm in more {
+            if report.comm(comm.id).is_none() {
+                report.comms.push(comm);
+            }
+        }
+    }
+    report
 }
 
 /// Start a send of the layer's own; its buffer lives in the outbox. It is
@@ -100,100 +207,184 @@ fn post(comm: ffi::MPI_Comm, to: c_int, tag: c_int, mut bytes: Vec<u8>) {
     }
 }
 
+/// At the start of every interposed call: note the thread, and answer the
+/// questions if they have not been answered for a while.
+#[inline]
+pub fn poll() {
+    if !IN_BLOCK.with(|b| b.get()) {
+        let _ = thread_id();
+    }
+    if now_ns() - LAST_SERVICE_NS.load(Ordering::Relaxed) >= SERVICE_EVERY_NS {
+        service();
+    }
+}
+
 /// Answer whatever the other ranks asked, take in their answers and
-/// verdicts, and forget our own sends that have completed.
+/// verdicts, and forget our own sends that have completed. One thread at
+/// a time; the messages are taken with matched probes, so no other thread
+/// can take one in between.
 pub fn service() {
-    let Some((comm, _)) = layer::with(|l| (l.comm.0, l.rank)) else { return };
-    loop {
-        // SAFETY: probe and receive on the layer's communicator, into a
-        // buffer of the probed size.
-        let (source, tag, bytes) = unsafe {
-            let mut flag: c_int = 0;
-            let mut status: ffi::MPI_Status = std::mem::zeroed();
-            ffi::PMPI_Iprobe(layer::any_source(), layer::any_tag(), comm, &mut flag, &mut status);
-            if flag == 0 {
-                break;
-            }
-            let mut count: c_int = 0;
-            ffi::PMPI_Get_count(&status, ffi::RSMPI_UINT8_T, &mut count);
-            let mut bytes = vec![0u8; count.max(1) as usize];
-            ffi::PMPI_Recv(
-                bytes.as_mut_ptr() as *mut c_void,
-                count,
-                ffi::RSMPI_UINT8_T,
-                status.MPI_SOURCE,
-                status.MPI_TAG,
-                comm,
-                ffi::RSMPI_STATUS_IGNORE,
-            );
-            bytes.truncate(count.max(0) as usize);
-            (status.MPI_SOURCE, status.MPI_TAG, bytes)
-        };
-        match tag {
-            TAG_QUERY => {
-                let answer = serde_json::to_vec(&my_report()).expect("a report encodes");
-                post(comm, source, TAG_ANSWER, answer);
-            }
-            TAG_ANSWER => {
-                if let Ok(report) = serde_json::from_slice::<Report>(&bytes) {
-                    with(|w| {
-                        if let Some(inv) = w.investigation.as_mut() {
-                            inv.answers.insert(report.rank, report);
-                        }
-                    });
-                }
-            }
-            TAG_VERDICT => with(|w| {
-                w.verdict = true;
-                w.investigation = None;
-            }),
-            _ => {}
-        }
-    }
-    with(|w| {
-        w.outbox.retain_mut(|(request, _)| {
-            let mut flag: c_int = 0;
-            // SAFETY: testing a request of ours that is still active.
-            unsafe { ffi::PMPI_Test(&mut request.0, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
-            flag == 0
-        })
-    });
-}
-
-/// Ask every other rank what it is doing.
-fn ask_everyone() {
-    let Some((comm, rank, size)) = layer::with(|l| (l.comm.0, l.rank, l.hosts.len() as c_int)) else { return };
-    with(|w| w.investigation = Some(Investigation { started: Instant::now(), answers: BTreeMap::new() }));
-    for peer in (0..size).filter(|&p| p != rank) {
-        post(comm, peer, TAG_QUERY, Vec::new());
-    }
-}
-
-/// If the answers are in (or the window is over), decide: leave it to a
-/// rank that speaks before this one, or give the diagnosis and end the job.
-fn conclude_if_ready() {
-    let size = layer::with(|l| l.hosts.len()).unwrap_or(0);
-    let ready = with(|w| {
-        w.investigation
-            .as_ref()
-            .is_some_and(|inv| inv.answers.len() + 1 >= size || inv.started.elapsed() >= ANSWER_WINDOW)
-    });
-    if !ready {
+    if SERVICING.swap(true, Ordering::Acquire) {
         return;
     }
-    let Some(investigation) = with(|w| w.investigation.take()) else { return };
+    LAST_SERVICE_NS.store(now_ns(), Ordering::Relaxed);
+    if let Some(comm) = layer::with(|l| l.comm.0) {
+        while let Some((source, tag, bytes)) = take_message(comm) {
+            handle(comm, source, tag, &bytes);
+        }
+        with(|w| {
+            w.outbox.retain_mut(|(request, _)| {
+                let mut flag: c_int = 0;
+                // SAFETY: testing a request of ours that is still active.
+                unsafe { ffi::PMPI_Test(&mut request.0, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
+                flag == 0
+            })
+        });
+    }
+    SERVICING.store(false, Ordering::Release);
+}
+
+/// The next message of the layer's, if one has come.
+fn take_message(comm: ffi::MPI_Comm) -> Option<(c_int, c_int, Vec<u8>)> {
+    // SAFETY: a matched probe and its receive on the layer's communicator,
+    // into a buffer of the probed size.
+    unsafe {
+        let mut flag: c_int = 0;
+        let mut message = std::mem::zeroed();
+        let mut status: ffi::MPI_Status = std::mem::zeroed();
+        ffi::PMPI_Improbe(layer::any_source(), layer::any_tag(), comm, &mut flag, &mut message, &mut status);
+        if flag == 0 {
+            return None;
+        }
+        let mut count: c_int = 0;
+        ffi::PMPI_Get_count(&status, ffi::RSMPI_UINT8_T, &mut count);
+        let mut bytes = vec![0u8; count.max(1) as usize];
+        ffi::PMPI_Mrecv(bytes.as_mut_ptr() as *mut c_void, count, ffi::RSMPI_UINT8_T, &mut message, &mut status);
+        bytes.truncate(count.max(0) as usize);
+        Some((status.MPI_SOURCE, status.MPI_TAG, bytes))
+    }
+}
+
+fn handle(comm: ffi::MPI_Comm, source: c_int, tag: c_int, bytes: &[u8]) {
+    match tag {
+        TAG_QUERY => {
+            let mut answer = bytes.get(..8).map(<[u8]>::to_vec).unwrap_or_else(|| vec![0; 8]);
+            answer.extend(serde_json::to_vec(&my_report()).expect("a report encodes"));
+            post(comm, source, TAG_ANSWER, answer);
+        }
+        TAG_ANSWER => {
+            let Some(id) = bytes.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default())) else {
+                return;
+            };
+            if let Ok(report) = serde_json::from_slice::<Report>(&bytes[8..]) {
+                with(|w| {
+                    if let Some(inv) = w.investigation.as_mut().filter(|inv| inv.id == id) {
+                        inv.answers.insert(report.rank, report);
+                    }
+                });
+            }
+        }
+        TAG_VERDICT => with(|w| {
+            w.verdict = true;
+            w.investigation = None;
+        }),
+        _ => {}
+    }
+}
+
+/// Ask every other rank what it is doing, for the blocked call `token`.
+fn ask_everyone(token: u64, first: Option<Reports>) {
+    let Some((comm, rank, size)) = layer::with(|l| (l.comm.0, l.rank, l.hosts.len() as c_int)) else { return };
+    let id = with(|w| {
+        w.next_id += 1;
+        let id = w.next_id;
+        w.investigation = Some(Investigation { id, token, asked: Instant::now(), answers: BTreeMap::new(), first });
+        id
+    });
+    for peer in (0..size).filter(|&p| p != rank) {
+        post(comm, peer, TAG_QUERY, id.to_le_bytes().to_vec());
+    }
+}
+
+/// The blocked call `token` has lasted the limit: ask, or, once the
+/// answers are in, conclude.
+fn investigate(token: u64, limit: Duration) {
+    let Some(size) = layer::with(|l| l.hosts.len()) else { return };
+    enum Next {
+        Wait,
+        Ask,
+        Conclude(Investigation),
+    }
+    let next = with(|w| {
+        if w.verdict {
+            return Next::Wait;
+        }
+        match &w.investigation {
+            Some(inv) if inv.token != token => Next::Wait,
+            Some(inv) if inv.answers.len() + 1 >= size || inv.asked.elapsed() >= ANSWER_WINDOW => {
+                Next::Conclude(w.investigation.take().expect("just seen"))
+            }
+            Some(_) => Next::Wait,
+            None if w.ask_after.get(&token).map_or(true, |t| Instant::now() >= *t) => Next::Ask,
+            None => Next::Wait,
+        }
+    });
+    match next {
+        Next::Wait => {}
+        Next::Ask => ask_everyone(token, None),
+        Next::Conclude(inv) => conclude(token, inv, limit),
+    }
+}
+
+fn conclude(token: u64, inv: Investigation, limit: Duration) {
+    let me = my_report();
+    let Some(hosts) = layer::with(|l| l.hosts.clone()) else { return };
+    let rank = me.rank;
+    let mut reports = inv.answers;
+    reports.insert(rank, me);
+    let job = Job { reports: &reports, size: hosts.len() as i32 };
+    let stuck = waitfor::stuck(&job);
+    let later = Instant::now() + limit;
+    if stuck.is_empty() {
+        // Every blocked rank can still be released: a note, once per call,
+        // from the lowest blocked rank, and a look again later.
+        let lowest_blocked = reports.values().find(|r| matches!(r.state, State::Blocked(_))).map(|r| r.rank);
+        let first_time = with(|w| {
+            w.ask_after.insert(token, later);
+            w.noted.insert(token)
+        });
+        if first_time && lowest_blocked == Some(rank) && !with(|w| w.verdict) {
+            say(&diagnosis::waiting(&job, rank, &hosts));
+        }
+        return;
+    }
+    if stuck.first() != Some(&rank) {
+        // The lowest stuck rank speaks; look again later in case it cannot.
+        with(|w| w.ask_after.insert(token, later));
+        return;
+    }
+    let Some(first) = inv.first else {
+        // Ask again: only ranks that did not move between the two answers
+        // are stuck for sure.
+        ask_everyone(token, Some(reports));
+        return;
+    };
+    let moved = stuck.iter().any(|r| match (first.get(r), reports.get(r)) {
+        (Some(a), Some(b)) => a.progress != b.progress || !same_state(&a.state, &b.state),
+        _ => true,
+    });
+    let finished_then: Vec<i32> = first.values().filter(|r| r.state == State::Finished).map(|r| r.rank).collect();
+    let still_finished = finished_then.iter().all(|r| reports.get(r).is_some_and(|x| x.state == State::Finished));
+    if moved || !still_finished || waitfor::stuck(&Job { reports: &first, size: job.size }) != stuck {
+        ask_everyone(token, None);
+        return;
+    }
     if with(|w| w.verdict) {
         return;
     }
-    let me = my_report();
-    if me.state == State::Running || diagnosis::defers(&me, &investigation.answers) {
-        return;
-    }
-    let mut reports = investigation.answers;
-    let rank = me.rank;
-    reports.insert(rank, me);
-    let Some((comm, hosts)) = layer::with(|l| (l.comm.0, l.hosts.clone())) else { return };
-    say(&diagnosis::diagnose(rank, &reports, &hosts));
+    let Some(text) = diagnosis::verdict(&job) else { return };
+    say(&text);
+    let Some(comm) = layer::with(|l| l.comm.0) else { return };
     for peer in (0..hosts.len() as c_int).filter(|&p| p != rank) {
         post(comm, peer, TAG_VERDICT, Vec::new());
     }
@@ -202,6 +393,16 @@ fn conclude_if_ready() {
     wait_until_stderr_is_read(Duration::from_secs(2));
     // SAFETY: ends every rank of the job; does not return.
     unsafe { ffi::PMPI_Abort(layer::world(), EXIT_HUNG) };
+}
+
+/// The same blocked calls, waiting for the same things (their times aside).
+fn same_state(a: &State, b: &State) -> bool {
+    match (a, b) {
+        (State::Blocked(x), State::Blocked(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.call == q.call && p.any == q.any && p.ops == q.ops)
+        }
+        _ => a == b,
+    }
 }
 
 /// Wait (at most `limit`) until whatever reads this process's stderr (the
@@ -230,61 +431,115 @@ fn wait_until_stderr_is_read(limit: Duration) {
     }
 }
 
+/// One operation a blocked call waits for, and the request that carries
+/// it when the program gave one (so that the watch can leave it out once
+/// it is complete).
+pub struct Waiting {
+    pub op: Op,
+    pub request: Option<*mut MPI_Request>,
+}
+
 /// Block, under the watch, until `done` says the operation is complete
-/// (or fails with an MPI error code). `waits` says what it waits for.
-pub fn block_on(waits: Vec<Wait>, mut done: impl FnMut() -> Result<bool, c_int>) -> c_int {
-    block(waits, false, &mut done)
-}
-
-/// `MPI_Finalize` under the watch: wait, answering questions, until every
-/// rank has reached it.
-pub fn finalize_barrier() {
-    let Some(comm) = layer::with(|l| l.comm.0) else { return };
-    // SAFETY: a non-blocking barrier on the layer's communicator, tested
-    // until complete.
-    unsafe {
-        let mut request = std::mem::zeroed();
-        ffi::PMPI_Ibarrier(comm, &mut request);
-        block(Vec::new(), true, &mut || {
-            let mut flag: c_int = 0;
-            ffi::PMPI_Test(&mut request, &mut flag, ffi::RSMPI_STATUS_IGNORE);
-            Ok(flag != 0)
-        });
-    }
-}
-
-fn block(waits: Vec<Wait>, finishing: bool, done: &mut dyn FnMut() -> Result<bool, c_int>) -> c_int {
+/// (or fails with an MPI error code). `call` waits for every one of `ops`
+/// (for any one, if `any`).
+pub fn block(
+    call: &'static str,
+    any: bool,
+    mut ops: Vec<Waiting>,
+    done: &mut dyn FnMut() -> Result<bool, c_int>,
+) -> c_int {
     let Some(limit) = layer::with(|l| l.limit).flatten() else { return 0 };
-    let started = Instant::now();
-    with(|w| {
-        w.blocked = Some((waits, started));
-        w.finished |= finishing;
-    });
-    let mut next_question = started + limit;
-    let mut said = false;
+    // Most calls complete at once: nothing to publish.
+    match done() {
+        Ok(true) => {
+            layer::progressed();
+            return 0;
+        }
+        Ok(false) => {}
+        Err(code) => return code,
+    }
+    let me = thread_id();
+    let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    let since = Instant::now();
+    let publish = |ops: &[Waiting]| {
+        let now = Now { call, any, ops: ops.iter().map(|w| w.op.clone()).collect(), since };
+        with(|w| w.threads.insert(me, Some(now)));
+    };
+    publish(&ops);
+    IN_BLOCK.with(|b| b.set(true));
+    let mut next_service = now_ns() + SERVICE_EVERY_NS;
     let result = loop {
         match done() {
             Ok(true) => break 0,
             Ok(false) => {}
             Err(code) => break code,
         }
-        service();
-        let now = Instant::now();
-        if now >= next_question && !with(|w| w.verdict) {
-            if !said && !finishing {
-                say(&diagnosis::blocked_line(&my_report(), limit.as_secs_f64()));
-                said = true;
+        let now = now_ns();
+        if now >= next_service {
+            next_service = now + SERVICE_EVERY_NS;
+            if drop_completed(&mut ops) {
+                publish(&ops);
             }
-            if with(|w| w.investigation.is_none()) {
-                ask_everyone();
+            service();
+            if since.elapsed() >= limit {
+                investigate(token, limit);
             }
-            next_question = now + ANSWER_WINDOW + ASK_AGAIN;
         }
-        conclude_if_ready();
         std::thread::yield_now();
     };
-    with(|w| w.blocked = None);
+    IN_BLOCK.with(|b| b.set(false));
+    with(|w| {
+        w.threads.insert(me, None);
+        if w.investigation.as_ref().is_some_and(|inv| inv.token == token) {
+            w.investigation = None;
+        }
+        w.noted.remove(&token);
+        w.ask_after.remove(&token);
+    });
+    layer::progressed();
     result
+}
+
+/// Leave out the operations whose requests have completed; true if any was.
+fn drop_completed(ops: &mut Vec<Waiting>) -> bool {
+    let before = ops.len();
+    ops.retain(|w| {
+        let Some(request) = w.request else { return true };
+        // SAFETY: the request is the program's, in the array its wait was
+        // given, and this thread is the one waiting on it; get_status does
+        // not free it.
+        unsafe {
+            if *request == ffi::RSMPI_REQUEST_NULL {
+                return false;
+            }
+            let mut flag: c_int = 0;
+            ffi::PMPI_Request_get_status(*request, &mut flag, ffi::RSMPI_STATUS_IGNORE);
+            flag == 0
+        }
+    });
+    ops.len() != before
+}
+
+/// `MPI_Finalize` under the watch: this rank has finished; wait, answering
+/// questions, until every rank has reached it.
+pub fn finalize_barrier() {
+    let Some(comm) = layer::with(|l| l.comm.0) else { return };
+    with(|w| w.finished = true);
+    // SAFETY: a non-blocking barrier on the layer's communicator, tested
+    // until complete.
+    unsafe {
+        let mut request = std::mem::zeroed();
+        ffi::PMPI_Ibarrier(comm, &mut request);
+        loop {
+            let mut flag: c_int = 0;
+            ffi::PMPI_Test(&mut request, &mut flag, ffi::RSMPI_STATUS_IGNORE);
+            if flag != 0 {
+                break;
+            }
+            service();
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// Before `MPI_Finalize`: let the layer's last sends finish (every rank has
@@ -303,11 +558,4 @@ pub fn drain() {
             ffi::PMPI_Request_free(&mut request.0);
         }
     }
-}
-
-/// What a receive (or probe) from `source` with `tag` on `comm` waits for.
-pub fn wait_for(call: &str, comm: ffi::MPI_Comm, source: c_int, tag: c_int) -> Wait {
-    let peer = if source == layer::any_source() { Peer::Any } else { Peer::Rank(layer::world_rank(comm, source)) };
-    let tag = if tag == layer::any_tag() { None } else { Some(tag) };
-    Wait { call: call.to_owned(), peer, tag }
 }

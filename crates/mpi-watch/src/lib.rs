@@ -5,10 +5,15 @@
 //!
 //! - [`trace`]: the trace file (JSON lines): ranks, hosts, every send and receive.
 //! - [`sequence`]: a trace as a sequence diagram in SVG (`trace-svg`).
-//! - [`diagnosis`]: what a hung job's ranks report, and the one sentence that
-//!   says why it hangs: a cycle of waits, a wait on a finished rank or on a
-//!   tag never sent, a rank that does not answer.
+//! - [`waitfor`]: what a hung job's ranks report, and the wait-for model
+//!   (AND and OR waits, collectives) that finds the ranks that can never be
+//!   released.
+//! - [`diagnosis`]: the sentence that says why: a cycle or a knot of waits,
+//!   a wait on a finished rank, a message that would match but for its tag,
+//!   source or communicator; or, for a rank that can still be released, what
+//!   it waits for.
 
 pub mod diagnosis;
 pub mod sequence;
 pub mod trace;
+pub mod waitfor;
