@@ -304,6 +304,7 @@ pub fn start() {
     }
     WATCHING.store(limit.is_some(), Ordering::Relaxed);
     ACTIVE.store(true, Ordering::Relaxed);
+    crate::watch::register_thread();
 }
 
 /// Measure every host's clock against rank 0's. Ranks on rank 0's host share

@@ -18,7 +18,6 @@
 //! still be released prints a note once (`waiting: ...`) and goes on
 //! waiting: a silent rank, or one that runs, may yet release it.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -73,6 +72,12 @@ struct Watch {
     noted: HashSet<u64>,
     /// When each blocked call (token) may ask again.
     ask_after: HashMap<u64, Instant>,
+    /// The layer's own messages sent to and taken from each rank, so that
+    /// `MPI_Finalize` leaves none behind.
+    messages_sent: HashMap<c_int, u64>,
+    messages_taken: HashMap<c_int, u64>,
+    /// Past the final barrier: take messages, answer nothing.
+    closing: bool,
 }
 
 static WATCH: Mutex<Option<Watch>> = Mutex::new(None);
@@ -104,7 +109,12 @@ thread_local! {
         with(|w| w.threads.insert(id, None));
         ThreadSlot(id)
     };
-    static IN_BLOCK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Note the calling thread as one that uses MPI (the thread that
+/// initialises MPI is one, whether or not it blocks later).
+pub fn register_thread() {
+    let _ = thread_id();
 }
 
 fn thread_id() -> u64 {
@@ -203,7 +213,10 @@ fn post(comm: ffi::MPI_Comm, to: c_int, tag: c_int, mut bytes: Vec<u8>) {
             comm,
             &mut request,
         );
-        with(|w| w.outbox.push((Handle(request), bytes)));
+        with(|w| {
+            w.outbox.push((Handle(request), bytes));
+            *w.messages_sent.entry(to).or_insert(0) += 1;
+        });
     }
 }
 
@@ -211,9 +224,7 @@ fn post(comm: ffi::MPI_Comm, to: c_int, tag: c_int, mut bytes: Vec<u8>) {
 /// questions if they have not been answered for a while.
 #[inline]
 pub fn poll() {
-    if !IN_BLOCK.with(|b| b.get()) {
-        let _ = thread_id();
-    }
+    register_thread();
     if now_ns() - LAST_SERVICE_NS.load(Ordering::Relaxed) >= SERVICE_EVERY_NS {
         service();
     }
@@ -261,11 +272,15 @@ fn take_message(comm: ffi::MPI_Comm) -> Option<(c_int, c_int, Vec<u8>)> {
         let mut bytes = vec![0u8; count.max(1) as usize];
         ffi::PMPI_Mrecv(bytes.as_mut_ptr() as *mut c_void, count, ffi::RSMPI_UINT8_T, &mut message, &mut status);
         bytes.truncate(count.max(0) as usize);
+        with(|w| *w.messages_taken.entry(status.MPI_SOURCE).or_insert(0) += 1);
         Some((status.MPI_SOURCE, status.MPI_TAG, bytes))
     }
 }
 
 fn handle(comm: ffi::MPI_Comm, source: c_int, tag: c_int, bytes: &[u8]) {
+    if with(|w| w.closing) {
+        return;
+    }
     match tag {
         TAG_QUERY => {
             let mut answer = bytes.get(..8).map(<[u8]>::to_vec).unwrap_or_else(|| vec![0; 8]);
@@ -347,8 +362,9 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
     let later = Instant::now() + limit;
     if stuck.is_empty() {
         // Every blocked rank can still be released: a note, once per call,
-        // from the lowest blocked rank, and a look again later.
-        let lowest_blocked = reports.values().find(|r| matches!(r.state, State::Blocked(_))).map(|r| r.rank);
+        // from the lowest rank blocked past the limit, and a look again later.
+        let long = |r: &&Report| r.blocked().iter().any(|b| b.seconds >= limit.as_secs_f64());
+        let lowest_blocked = reports.values().find(long).map(|r| r.rank);
         let first_time = with(|w| {
             w.ask_after.insert(token, later);
             w.noted.insert(token)
@@ -466,7 +482,6 @@ pub fn block(
         with(|w| w.threads.insert(me, Some(now)));
     };
     publish(&ops);
-    IN_BLOCK.with(|b| b.set(true));
     let mut next_service = now_ns() + SERVICE_EVERY_NS;
     let result = loop {
         match done() {
@@ -487,7 +502,6 @@ pub fn block(
         }
         std::thread::yield_now();
     };
-    IN_BLOCK.with(|b| b.set(false));
     with(|w| {
         w.threads.insert(me, None);
         if w.investigation.as_ref().is_some_and(|inv| inv.token == token) {
@@ -540,13 +554,40 @@ pub fn finalize_barrier() {
             std::thread::yield_now();
         }
     }
+    // Every rank is past its last question: from now on, messages are
+    // only taken, never answered, so no new one is sent.
+    with(|w| w.closing = true);
 }
 
-/// Before `MPI_Finalize`: let the layer's last sends finish (every rank has
-/// reached the final barrier, so they can), and cancel any that cannot.
+/// Before `MPI_Finalize`: take every message of the layer's that is still
+/// on its way (each rank tells every other how many it sent it), and let
+/// the layer's own sends finish; MPI must find none left. Bounded: what
+/// has not come within a few seconds is left.
 pub fn drain() {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while with(|w| !w.outbox.is_empty()) && Instant::now() < deadline {
+    let Some((comm, size)) = layer::with(|l| (l.comm.0, l.hosts.len())) else { return };
+    let sent: Vec<u64> = with(|w| (0..size as c_int).map(|p| w.messages_sent.get(&p).copied().unwrap_or(0)).collect());
+    let mut expected = vec![0u64; size];
+    // SAFETY: a collective over the layer's communicator, which every rank
+    // calls here; each buffer holds one u64 per rank.
+    unsafe {
+        ffi::PMPI_Alltoall(
+            sent.as_ptr() as *const c_void,
+            1,
+            ffi::RSMPI_UINT64_T,
+            expected.as_mut_ptr() as *mut c_void,
+            1,
+            ffi::RSMPI_UINT64_T,
+            comm,
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let missing = || {
+        with(|w| {
+            !w.outbox.is_empty()
+                || (0..size).any(|p| w.messages_taken.get(&(p as c_int)).copied().unwrap_or(0) < expected[p])
+        })
+    };
+    while missing() && Instant::now() < deadline {
         service();
         std::thread::yield_now();
     }

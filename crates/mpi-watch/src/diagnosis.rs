@@ -160,6 +160,22 @@ fn sent_text(from: &Report, to: i32, op: &Op, receiver: Option<&Report>) -> Stri
     format!("{}, of which rank {to} has not received {}", tags_text(&traffic), list.join(", "))
 }
 
+/// "rank 0 has not received rank 1's message with tag 1 (1 message)":
+/// what `waiter` sent `peer` that `peer` has not taken, on any communicator.
+fn left_with(job: &Job, waiter: i32, peer: i32) -> Option<String> {
+    let sender = job.reports.get(&waiter)?;
+    let traffic: Vec<&Traffic> = sender.sent.iter().filter(|t| t.peer == peer).collect();
+    let missing = unreceived(&traffic, waiter, job.reports.get(&peer));
+    if missing.is_empty() || !job.reports.contains_key(&peer) {
+        return None;
+    }
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let total: u64 = missing.iter().map(|(_, n)| n).sum();
+    let list: Vec<String> =
+        missing.iter().take(MOST_RUNS).map(|(t, n)| format!("tag {t} ({n} message{})", plural(*n))).collect();
+    Some(format!("rank {peer} has not received rank {waiter}'s message{} with {}", plural(total), list.join(", ")))
+}
+
 /// Messages sent to `rank` that it has not received and that its receive
 /// `op` does not match, but for one thing: the tag, the source or the
 /// communicator. At most a few, each as a clause.
@@ -324,7 +340,10 @@ pub fn verdict(job: &Job) -> Option<String> {
             if everyone && finished.len() > 1 {
                 clauses.push("every other rank has finished".to_owned());
             } else {
-                clauses.extend(finished.iter().map(|&f| finished_clause(job, f, rank, op)));
+                for &f in &finished {
+                    clauses.push(finished_clause(job, f, rank, op));
+                    clauses.extend(left_with(job, rank, f));
+                }
             }
             match targets.iter().find(|t| set.contains(t) && !told.contains(t)) {
                 Some(&next) => rank = next,
@@ -393,6 +412,7 @@ pub fn waiting(job: &Job, me: i32, hosts: &[String]) -> String {
         }
     }
     for (peer, op) in peers.iter().take(MOST_RUNS) {
+        let left = left_with(job, me, *peer);
         clauses.push(match job.reports.get(peer) {
             None => silent(*peer, hosts),
             Some(r) => match &r.state {
@@ -410,6 +430,7 @@ pub fn waiting(job: &Job, me: i32, hosts: &[String]) -> String {
                 }
             },
         });
+        clauses.extend(left);
     }
     let mut text = String::from("waiting: ");
     let _ = write!(text, "{}; not a deadlock as long as those ranks go on", clauses.join("; "));
