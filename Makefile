@@ -81,6 +81,10 @@ lessons: build ## Run every MPI lesson, traced, and draw each page's sequence di
 	  scripts/mpirun --trace $(TARGET_DIR)/lessons/$$name.jsonl -np $$np $(RELEASE)/$$name $$args; \
 	  $(RELEASE)/trace-svg $(TARGET_DIR)/lessons/$$name.jsonl $(FIGURES)/$$name.svg --title "$$name, $$np ranks ($(MPI))"; \
 	done
+	@echo "== the watch's verdict on a knot, 4 ranks (the watch page's figure)"
+	$(MPICC) -o $(TARGET_DIR)/lessons/knot crates/mpi-demos/tests/programs/corpus/knot.c
+	scripts/mpirun --watch 2 --watch-graph $(FIGURES)/watch.svg -np 4 $(TARGET_DIR)/lessons/knot || true
+	test -s $(FIGURES)/watch.svg
 
 trace-demo: build ## Trace p2p's messages and draw them: target/trace/p2p.svg
 	scripts/mpirun --trace target/trace/p2p.jsonl -np $(NP) $(RELEASE)/p2p

@@ -231,6 +231,39 @@ fn a_starved_worker_is_reported_while_the_master_goes_on_then_named_when_it_ends
 }
 
 #[test]
+fn a_knot_of_and_or_and_collective_waits_and_its_graph() {
+    let graph = build_dir().join(format!("corpus-knot-{}.svg", if mpich() { "mpich" } else { "openmpi" }));
+    let program = c_program("knot.c");
+    let args = ["--watch", WATCH, "--watch-graph", graph.to_str().unwrap(), "-np", "4", program.to_str().unwrap()];
+    let run = mpirun(&args, BUGGY_LIMIT);
+    assert!(!run.timed_out && run.code() != 0, "{}", run.describe());
+    assert_eq!(
+        verdicts(&run),
+        ["mpi-watch: deadlock: rank 0 waits for one of: rank 1 (MPI_Waitany (MPI_Irecv), tag 0), rank 2 \
+          (MPI_Waitany (MPI_Irecv), tag 0), rank 1 waits for rank 0 (MPI_Recv, tag 0); rank 2 waits for rank 3 \
+          (MPI_Barrier on MPI_Comm_split of MPI_COMM_WORLD (ranks 2, 3), collective 1 there); rank 3 waits for rank \
+          0 (MPI_Recv, tag 0)"],
+        "{}",
+        run.describe()
+    );
+    let svg = std::fs::read_to_string(&graph).unwrap_or_else(|e| panic!("{e}: {}", run.describe()));
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let stuck: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("rank stuck"))
+        .filter_map(|n| n.attribute("data-rank"))
+        .collect();
+    assert_eq!(stuck, ["0", "1", "2", "3"]);
+    let mut arrows: Vec<(&str, &str)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("line"))
+        .map(|n| (n.attribute("data-from").unwrap(), n.attribute("data-to").unwrap()))
+        .collect();
+    arrows.sort_unstable();
+    assert_eq!(arrows, [("0", "1"), ("0", "2"), ("1", "0"), ("2", "3"), ("3", "0")]);
+}
+
+#[test]
 fn an_any_source_receive_nobody_can_answer() {
     named(
         Program::C("any_source_short.c"),

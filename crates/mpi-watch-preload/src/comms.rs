@@ -60,8 +60,15 @@ fn ranks_text(members: &[i32]) -> String {
             _ => runs.push((r, r)),
         }
     }
-    let mut parts: Vec<String> =
-        runs.iter().take(6).map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(6)
+        .map(|&(a, b)| match b - a {
+            0 => a.to_string(),
+            1 => format!("{a}, {b}"),
+            _ => format!("{a}-{b}"),
+        })
+        .collect();
     if runs.len() > 6 {
         parts.push("...".into());
     }
@@ -330,6 +337,7 @@ mod tests {
     #[test]
     fn ranks_read_as_runs() {
         assert_eq!(ranks_text(&[4, 0, 1, 2, 7]), "0-2, 4, 7");
+        assert_eq!(ranks_text(&[3, 2]), "2, 3");
         assert_eq!(ranks_text(&(0..40).step_by(2).collect::<Vec<_>>()), "0, 2, 4, 6, 8, 10, ...");
     }
 }

@@ -116,6 +116,8 @@ pub struct Layer {
     pub hosts: Vec<String>,
     pub trace: Option<PathBuf>,
     pub limit: Option<Duration>,
+    /// Where to draw the verdict's wait-for graph (`MPI_WATCH_GRAPH`).
+    pub graph: Option<PathBuf>,
     /// This clock minus rank 0's, and rank 0's time at the end of the sync.
     offset_ns: i64,
     t0_ns: i64,
@@ -291,6 +293,7 @@ pub fn start() {
             hosts,
             trace,
             limit,
+            graph: std::env::var_os("MPI_WATCH_GRAPH").filter(|v| !v.is_empty()).map(PathBuf::from),
             offset_ns,
             t0_ns,
             offsets_ns,

@@ -400,6 +400,13 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
     }
     let Some(text) = diagnosis::verdict(&job) else { return };
     say(&text);
+    if let Some(file) = layer::with(|l| l.graph.clone()).flatten() {
+        let svg = mpi_watch::graph::render(&job, &format!("The watch's verdict ({} ranks)", job.size));
+        match std::fs::write(&file, svg) {
+            Ok(()) => say(&format!("wait-for graph written to {}", file.display())),
+            Err(error) => say(&format!("cannot write the wait-for graph to {}: {error}", file.display())),
+        }
+    }
     let Some(comm) = layer::with(|l| l.comm.0) else { return };
     for peer in (0..hosts.len() as c_int).filter(|&p| p != rank) {
         post(comm, peer, TAG_VERDICT, Vec::new());

@@ -12,8 +12,10 @@
 //!   a wait on a finished rank, a message that would match but for its tag,
 //!   source or communicator; or, for a rank that can still be released, what
 //!   it waits for.
+//! - [`graph`]: the wait-for graph of a verdict, in SVG.
 
 pub mod diagnosis;
+pub mod graph;
 pub mod sequence;
 pub mod trace;
 pub mod waitfor;
