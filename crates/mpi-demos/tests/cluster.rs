@@ -263,15 +263,17 @@ fn the_default_hostfile_matches_the_default_cluster() {
 fn a_host_cut_off_mid_run_fails_the_job_in_bounded_time() {
     let Some(_turn) = can_run("a_host_cut_off_mid_run_fails_the_job_in_bounded_time") else { return };
     assert!(cluster(&["up"]).clean_success());
-    // Ranks 0 and 1 (on mpivc1) wait 8 s before sending; meanwhile mpivc1's
-    // cable is pulled. Rank 4, blocked in its receive for 4 s, asks every
-    // rank what it does; ranks 0 and 1 cannot answer, and the watch names
-    // them with their host (it never ends a job for silence alone: a rank
-    // that computes is silent too); the launcher, which loses the host,
-    // ends the job.
+    // Ranks 0 and 1 (on mpivc1) wait 20 s before sending; meanwhile
+    // mpivc1's cable is pulled. Rank 4, blocked in its receive for 4 s,
+    // asks every rank what it does; ranks 0 and 1 cannot answer, and the
+    // watch names them with their host. Silence alone ends no job (a rank
+    // that computes is silent too), but cluster-demo sets a limit on it
+    // (--watch-silence, as long as --watch): 4 s later, rank 0 is taken as
+    // lost and the job ends, whichever MPI (MPICH's launcher would not
+    // notice the lost host by itself).
     let started = Instant::now();
     let run = Supervised::new(workspace().join("scripts/cluster-demo"))
-        .args(["--watch", "4", "--", "--delay", "8"])
+        .args(["--watch", "4", "--", "--delay", "20"])
         .env("P2P", env!("CARGO_BIN_EXE_p2p"))
         .current_dir(workspace())
         .time_limit(Duration::from_secs(120))
@@ -290,6 +292,13 @@ fn a_host_cut_off_mid_run_fails_the_job_in_bounded_time() {
     assert!(
         run.stderr.contains(
             "mpi-watch: waiting: rank 4 waits for rank 0 (MPI_Recv, any tag); rank 0 on mpivc1 does not answer"
+        ),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.stderr.contains(
+            "mpi-watch: lost: rank 4 waits for rank 0 (MPI_Recv, any tag); rank 0 on mpivc1 has not answered for"
         ),
         "{}",
         run.describe()

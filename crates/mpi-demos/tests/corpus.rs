@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use local_procs::supervise::{Outcome, Supervised};
+use local_procs::supervise::Outcome;
 use support::{build_dir, mpich, mpirun, python, sibling, workspace};
 
 const WATCH: &str = "2";
@@ -40,19 +40,8 @@ fn corpus() -> PathBuf {
 fn c_program(file: &str) -> PathBuf {
     static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(path) = built.get_or_insert_with(HashMap::new).get(file) {
-        return path.clone();
-    }
-    let out = build_dir().join(format!("corpus-c-{}", file.trim_end_matches(".c")));
-    let mpicc = std::env::var("MPICC").unwrap_or_else(|_| if mpich() { "mpicc.mpich" } else { "mpicc.openmpi" }.into());
-    let run = Supervised::new(&mpicc)
-        .args([corpus().join(file).as_os_str(), "-pthread".as_ref(), "-o".as_ref(), out.as_os_str()])
-        .time_limit(Duration::from_secs(60))
-        .run()
-        .unwrap();
-    assert!(run.clean_success(), "{mpicc} could not build {file}: {}", run.describe());
-    built.get_or_insert_with(HashMap::new).insert(file.to_owned(), out.clone());
-    out
+    let built = built.get_or_insert_with(HashMap::new);
+    built.entry(file.to_owned()).or_insert_with(|| support::c_program(&corpus().join(file))).clone()
 }
 
 fn command(program: &Program) -> Vec<String> {
@@ -429,4 +418,19 @@ fn correct_rust_reductions_with_a_slow_rank() {
 #[test]
 fn correct_rust_a_late_exchange() {
     correct(Program::Rust("corpus-late-exchange"), 2);
+}
+
+#[test]
+fn a_program_whose_calls_the_layer_cannot_see_is_told_so() {
+    let trace = build_dir().join(format!("corpus-pmpi-{}.jsonl", if mpich() { "mpich" } else { "openmpi" }));
+    let program = c_program("pmpi_only.c");
+    let args = ["--trace", trace.to_str().unwrap(), "--watch", WATCH, "-np", "2", program.to_str().unwrap()];
+    let run = mpirun(&args, CORRECT_LIMIT);
+    assert!(run.clean_success(), "{}", run.describe());
+    assert_eq!(sorted_lines(&run.stdout), ["rank 0 has 5", "rank 1 has 5"], "{}", run.describe());
+    let said: Vec<&str> =
+        run.stderr.lines().filter(|l| l.starts_with("mpi-watch: the layer saw no MPI call in this program")).collect();
+    assert_eq!(said.len(), 1, "said once, by rank 0's process: {}", run.describe());
+    assert!(said[0].contains("Fortran") && said[0].contains("statically"), "{}", run.describe());
+    assert!(!trace.exists(), "{}", run.describe());
 }

@@ -142,3 +142,46 @@ fn a_trace_of_non_blocking_calls_names_them() {
     let calls: Vec<(&str, &str)> = trace.events.iter().map(|e| (e.call.as_str(), e.comm.as_str())).collect();
     assert!(calls.contains(&("MPI_Isend", "world")) && calls.contains(&("MPI_Irecv", "world")), "{calls:?}");
 }
+
+/// A trace far larger than a rank should hold: 2.5 million round trips,
+/// 10 million events. Each rank writes its part as it goes and keeps a
+/// batch at a time, so its peak memory stays small (the events alone, kept
+/// in memory, would take over 300 MB a rank); rank 0 merges the parts in
+/// chunks, with 64-bit lengths, into a file of every event.
+#[test]
+fn a_trace_of_ten_million_events_is_written_in_bounded_memory() {
+    use std::io::BufRead;
+    const ROUND_TRIPS: u64 = 2_500_000;
+    let program = support::c_program(&workspace().join("crates/mpi-demos/tests/programs/many_messages.c"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.jsonl");
+    let n = ROUND_TRIPS.to_string();
+    let run = mpirun(
+        &["--trace", file.to_str().unwrap(), "-np", "2", program.to_str().unwrap(), &n],
+        Duration::from_secs(600),
+    );
+    assert!(run.clean_success(), "{}", run.describe());
+    assert!(
+        run.stderr.contains(&format!("trace of {} message(s) from 2 rank(s)", 2 * ROUND_TRIPS)),
+        "{}",
+        run.describe()
+    );
+    for line in run.stdout.lines() {
+        let peak_kib: u64 = line.rsplit("peak memory ").next().unwrap().trim_end_matches(" KiB").parse().unwrap();
+        assert!(peak_kib < 100 * 1024, "a rank's memory grew with its trace: {line}");
+    }
+    let (mut ranks, mut sends, mut receives) = (0u64, 0u64, 0u64);
+    for line in std::io::BufReader::new(std::fs::File::open(&file).unwrap()).lines() {
+        let line = line.unwrap();
+        if line.starts_with(r#"{"kind":"rank""#) {
+            ranks += 1;
+        } else if line.contains(r#""op":"send""#) {
+            sends += 1;
+        } else if line.contains(r#""op":"recv""#) {
+            receives += 1;
+        } else {
+            panic!("not a trace line: {line}");
+        }
+    }
+    assert_eq!((ranks, sends, receives), (2, 2 * ROUND_TRIPS, 2 * ROUND_TRIPS));
+}

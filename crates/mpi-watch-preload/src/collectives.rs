@@ -49,7 +49,7 @@ unsafe fn collective(
     if rc != 0 {
         return rc;
     }
-    block_on_one(call, op, &mut || test(&mut request, ffi::RSMPI_STATUS_IGNORE))
+    block_on_one(call, || op, &mut || test(&mut request, ffi::RSMPI_STATUS_IGNORE))
 }
 
 /// A non-blocking collective the program started: counted now, waited for

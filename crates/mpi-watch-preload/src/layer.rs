@@ -24,6 +24,7 @@ pub const TAG_SYNC: c_int = 1;
 pub const TAG_QUERY: c_int = 2;
 pub const TAG_ANSWER: c_int = 3;
 pub const TAG_VERDICT: c_int = 4;
+pub const TAG_TRACE: c_int = 5;
 
 /// Is the layer on in this process?
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -118,13 +119,20 @@ pub struct Layer {
     pub limit: Option<Duration>,
     /// Where to draw the verdict's wait-for graph (`MPI_WATCH_GRAPH`).
     pub graph: Option<PathBuf>,
+    /// How long a rank waited for may stay silent before it is taken as
+    /// lost and the job ended (`MPI_WATCH_SILENCE`; none by default: a
+    /// silent rank may be computing).
+    pub silence: Option<Duration>,
     /// This clock minus rank 0's, and rank 0's time at the end of the sync.
     offset_ns: i64,
     t0_ns: i64,
     /// Every rank's offset, and how far it may be off, on rank 0.
     offsets_ns: Vec<(i64, i64)>,
-    /// Noted as they happen, without allocating; turned into trace events at the end.
+    /// Noted as they happen, without allocating; written to the spool a
+    /// batch at a time.
     events: Vec<Noted>,
+    /// This rank's part of the trace, on its own host, written as it goes.
+    spool: Option<Spool>,
     pub requests: HashMap<u64, Pending>,
     /// When the matched probe that found a message started, and on which
     /// communicator, by message handle.
@@ -143,6 +151,24 @@ pub fn now_ns() -> i64 {
     // SAFETY: clock_gettime writes the timespec it is given.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+/// Has `MPI_Init` been seen, with the layer asked to trace or watch?
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+pub fn started() -> bool {
+    STARTED.load(Ordering::Relaxed)
+}
+
+/// The watch's limit, in nanoseconds (0: not watching).
+static LIMIT_NS: AtomicU64 = AtomicU64::new(0);
+
+/// The watch's limit on a blocking call, if watching.
+pub fn limit() -> Option<Duration> {
+    match LIMIT_NS.load(Ordering::Relaxed) {
+        0 => None,
+        ns => Some(Duration::from_nanos(ns)),
+    }
 }
 
 pub fn active() -> bool {
@@ -258,6 +284,7 @@ pub fn start() {
     if trace.is_none() && limit.is_none() {
         return;
     }
+    STARTED.store(true, Ordering::Relaxed);
     // SAFETY: collective MPI calls on the world, right after it was made;
     // every buffer is sized for what MPI writes into it.
     unsafe {
@@ -286,7 +313,7 @@ pub fn start() {
             .collect();
         let (offset_ns, t0_ns, offsets_ns) =
             if trace.is_some() { sync_clocks(comm, rank, &hosts) } else { (0, now_ns(), Vec::new()) };
-        let capacity = if trace.is_some() { 1 << 16 } else { 0 };
+        let capacity = if trace.is_some() { BATCH } else { 0 };
         *state() = Some(Layer {
             comm: Handle(comm),
             rank,
@@ -294,10 +321,16 @@ pub fn start() {
             trace,
             limit,
             graph: std::env::var_os("MPI_WATCH_GRAPH").filter(|v| !v.is_empty()).map(PathBuf::from),
+            silence: std::env::var("MPI_WATCH_SILENCE")
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| *s > 0.0 && s.is_finite())
+                .map(Duration::from_secs_f64),
             offset_ns,
             t0_ns,
             offsets_ns,
             events: Vec::with_capacity(capacity),
+            spool: None,
             requests: HashMap::new(),
             probes: HashMap::new(),
             comms: Comms::new(rank, size),
@@ -305,6 +338,7 @@ pub fn start() {
             received: BTreeMap::new(),
         });
     }
+    LIMIT_NS.store(limit.map_or(0, |l| l.as_nanos().clamp(1, u64::MAX as u128) as u64), Ordering::Relaxed);
     WATCHING.store(limit.is_some(), Ordering::Relaxed);
     ACTIVE.store(true, Ordering::Relaxed);
     crate::watch::register_thread();
@@ -391,14 +425,21 @@ impl Layer {
             return;
         }
         self.events.push(Noted { op, call, comm: comm_label(comm), peer, tag, bytes, start_ns, end_ns });
+        if self.events.len() >= BATCH {
+            self.spill();
+        }
     }
 
-    /// The noted events as trace events, on rank 0's clock.
-    fn events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+    /// Write the noted events to this rank's spool, on rank 0's clock, and
+    /// forget them: a rank's memory does not grow with its trace.
+    fn spill(&mut self) {
+        let noted = std::mem::take(&mut self.events);
+        self.events = Vec::with_capacity(BATCH);
+        let rank = self.rank;
+        let events: Vec<Event> = noted
             .into_iter()
             .map(|n| Event {
-                rank: self.rank,
+                rank,
                 op: n.op,
                 call: n.call.to_owned(),
                 peer: n.peer,
@@ -408,7 +449,9 @@ impl Layer {
                 start_us: self.us(n.start_ns),
                 end_us: self.us(n.end_ns),
             })
-            .collect()
+            .collect();
+        let spool = self.spool.get_or_insert_with(|| Spool::new(rank));
+        spool.write(&events);
     }
 
     /// Count a send, for the watch's report of what this rank sent.
@@ -455,66 +498,151 @@ pub fn traffic(counts: &BTreeMap<(i32, CommId, i32), u64>) -> Vec<waitfor::Traff
     out
 }
 
-/// The end of a traced run: every rank sends its events to rank 0, which
-/// writes the trace file. Collective over the layer's communicator.
+/// How many events a rank keeps in memory before it writes them out.
+const BATCH: usize = 8192;
+/// How many bytes of a spool travel to rank 0 in one message.
+const CHUNK: usize = 4 << 20;
+
+/// A rank's part of the trace: JSON lines in a file of its own, in its
+/// host's temporary folder, written a batch at a time.
+struct Spool {
+    path: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    /// The sends written, for the summary line.
+    sends: u64,
+    error: Option<String>,
+}
+
+impl Spool {
+    fn new(rank: i32) -> Spool {
+        let path = std::env::temp_dir().join(format!("mpiwatch-{}-rank{rank}.jsonl", std::process::id()));
+        let (file, error) = match std::fs::File::create(&path) {
+            Ok(file) => (Some(std::io::BufWriter::new(file)), None),
+            Err(e) => (None, Some(format!("cannot write {}: {e}", path.display()))),
+        };
+        Spool { path, file, sends: 0, error }
+    }
+
+    fn write(&mut self, events: &[Event]) {
+        use std::io::Write;
+        let Some(file) = self.file.as_mut() else { return };
+        for event in events {
+            self.sends += u64::from(event.op == Op::Send);
+            let line = mpi_watch::trace::Line::Event(event.clone());
+            let written = serde_json::to_writer(&mut *file, &line).map_err(|e| e.to_string());
+            if let Err(e) = written.and_then(|()| file.write_all(b"\n").map_err(|e| e.to_string())) {
+                self.error = Some(format!("cannot write {}: {e}", self.path.display()));
+                self.file = None;
+                return;
+            }
+        }
+    }
+
+    /// Flush it, and open it again for reading, with its length.
+    fn finish(&mut self) -> Option<(std::fs::File, u64)> {
+        use std::io::Write;
+        let mut file = self.file.take()?;
+        if let Err(e) = file.flush() {
+            self.error = Some(format!("cannot write {}: {e}", self.path.display()));
+            return None;
+        }
+        let reader = std::fs::File::open(&self.path).ok()?;
+        let length = reader.metadata().ok()?.len();
+        Some((reader, length))
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Send `bytes` to rank 0 on `comm`: its length first, then chunks of at
+/// most [`CHUNK`] bytes (lengths and offsets are 64-bit; each message
+/// fits an `int`).
+unsafe fn send_to_rank_0(comm: ffi::MPI_Comm, header: [u64; 2], mut reader: impl std::io::Read) {
+    ffi::PMPI_Send(header.as_ptr() as *const c_void, 2, ffi::RSMPI_UINT64_T, 0, TAG_TRACE, comm);
+    let mut buffer = vec![0u8; CHUNK];
+    let mut left = header[0];
+    while left > 0 {
+        let n = (left as usize).min(CHUNK);
+        // A spool shorter than it said (it cannot be, but) still sends
+        // what was promised, so that rank 0 is never left waiting.
+        let read = reader.read_exact(&mut buffer[..n]).is_ok();
+        if !read {
+            buffer[..n].fill(b'\n');
+        }
+        ffi::PMPI_Send(buffer.as_ptr() as *const c_void, n as c_int, ffi::RSMPI_UINT8_T, 0, TAG_TRACE, comm);
+        left -= n as u64;
+    }
+}
+
+/// Receive what [`send_to_rank_0`] sent from `rank`, into `out`.
+unsafe fn receive_from(comm: ffi::MPI_Comm, rank: c_int, out: &mut impl std::io::Write) -> std::io::Result<u64> {
+    let mut header = [0u64; 2];
+    ffi::PMPI_Recv(
+        header.as_mut_ptr() as *mut c_void,
+        2,
+        ffi::RSMPI_UINT64_T,
+        rank,
+        TAG_TRACE,
+        comm,
+        ffi::RSMPI_STATUS_IGNORE,
+    );
+    let mut buffer = vec![0u8; CHUNK];
+    let mut left = header[0];
+    let mut failed = None;
+    while left > 0 {
+        let n = (left as usize).min(CHUNK);
+        ffi::PMPI_Recv(
+            buffer.as_mut_ptr() as *mut c_void,
+            n as c_int,
+            ffi::RSMPI_UINT8_T,
+            rank,
+            TAG_TRACE,
+            comm,
+            ffi::RSMPI_STATUS_IGNORE,
+        );
+        if failed.is_none() {
+            failed = out.write_all(&buffer[..n]).err();
+        }
+        left -= n as u64;
+    }
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(header[1]),
+    }
+}
+
+/// The end of a traced run: every rank sends its spool to rank 0, one
+/// rank after the other, in chunks; rank 0 writes the ranks' lines, then
+/// every rank's events, to the trace file. Collective over the layer's
+/// communicator. Memory stays bounded whatever the trace's size.
 pub fn write_trace() {
-    let Some((comm, rank, file, encoded, hosts, offsets)) = with(|l| {
+    use std::io::Write;
+    let Some((comm, rank, file, hosts, offsets, mut spool)) = with(|l| {
         let file = l.trace.clone()?;
-        let mut mine = Trace { ranks: Vec::new(), events: l.events() }.encode();
-        // Never an empty buffer: its dangling address can equal MPI_IN_PLACE.
-        mine.push(b'\n');
-        Some((l.comm.0, l.rank, file, mine, l.hosts.clone(), l.offsets_ns.clone()))
+        l.spill();
+        let spool = l.spool.take().unwrap_or_else(|| Spool::new(l.rank));
+        Some((l.comm.0, l.rank, file, l.hosts.clone(), l.offsets_ns.clone(), spool))
     })
     .flatten() else {
         return;
     };
     let size = hosts.len();
-    let mut lengths = vec![0 as c_int; size];
-    let length = c_int::try_from(encoded.len()).unwrap_or(c_int::MAX);
-    // SAFETY: collective calls over the layer's communicator; the receive
-    // buffers on rank 0 are sized from the gathered lengths.
-    let gathered = unsafe {
-        ffi::PMPI_Gather(
-            &length as *const c_int as *const c_void,
-            1,
-            ffi::RSMPI_INT32_T,
-            lengths.as_mut_ptr() as *mut c_void,
-            1,
-            ffi::RSMPI_INT32_T,
-            0,
-            comm,
-        );
-        let mut displacements = vec![0 as c_int; size];
-        for r in 1..size {
-            displacements[r] = displacements[r - 1] + lengths[r - 1];
-        }
-        let total = if rank == 0 { lengths.iter().map(|&l| l as usize).sum() } else { 0 };
-        let mut all = vec![0u8; total.max(1)];
-        ffi::PMPI_Gatherv(
-            encoded.as_ptr() as *const c_void,
-            length,
-            ffi::RSMPI_UINT8_T,
-            all.as_mut_ptr() as *mut c_void,
-            lengths.as_ptr(),
-            displacements.as_ptr(),
-            ffi::RSMPI_UINT8_T,
-            0,
-            comm,
-        );
-        all.truncate(total);
-        all
-    };
+    let mine = spool.finish();
+    if let Some(error) = &spool.error {
+        crate::watch::say(&format!("rank {rank}: {error}; its part of the trace is left out"));
+    }
     if rank != 0 {
+        let (reader, length) = mine.unwrap_or_else(|| (std::fs::File::open("/dev/null").expect("/dev/null opens"), 0));
+        // SAFETY: point-to-point messages of the layer's own, which rank 0
+        // receives in the same order.
+        unsafe { send_to_rank_0(comm, [length, spool.sends], reader) };
         return;
     }
-    let mut trace = match Trace::decode(&gathered) {
-        Ok(trace) => trace,
-        Err(error) => {
-            crate::watch::say(&format!("the ranks' traces do not read back ({error}); {} not written", file.display()));
-            return;
-        }
-    };
-    trace.ranks = hosts
+    let ranks: Vec<RankInfo> = hosts
         .iter()
         .enumerate()
         .map(|(r, host)| RankInfo {
@@ -524,14 +652,41 @@ pub fn write_trace() {
             clock_error_us: offsets.get(r).map_or(0, |o| o.1) as f64 / 1e3,
         })
         .collect();
-    trace.sort();
-    let messages = trace.events.iter().filter(|e| e.op == Op::Send).count();
-    match trace.write(&file) {
-        Ok(()) => crate::watch::say(&format!(
+    // Every other rank's spool is taken, whatever fails here: they wait
+    // for rank 0 to take it.
+    let created = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::File::create(&file));
+    let (mut out, mut failed): (Box<dyn Write>, Option<std::io::Error>) = match created {
+        Ok(f) => (Box::new(std::io::BufWriter::new(f)), None),
+        Err(error) => (Box::new(std::io::sink()), Some(error)),
+    };
+    let mut note = |result: std::io::Result<()>| {
+        if let Err(error) = result {
+            failed.get_or_insert(error);
+        }
+    };
+    note(out.write_all(&Trace { ranks, events: Vec::new() }.encode()));
+    let mut messages = spool.sends;
+    if let Some((mut reader, _)) = mine {
+        note(std::io::copy(&mut reader, &mut out).map(|_| ()));
+    }
+    for r in 1..size as c_int {
+        // SAFETY: the messages `send_to_rank_0` sends from rank r.
+        match unsafe { receive_from(comm, r, &mut out) } {
+            Ok(n) => messages += n,
+            Err(error) => note(Err(error)),
+        }
+    }
+    note(out.flush());
+    match failed {
+        None => crate::watch::say(&format!(
             "trace of {messages} message(s) from {size} rank(s) written to {}",
             file.display()
         )),
-        Err(error) => crate::watch::say(&format!("cannot write the trace to {}: {error}", file.display())),
+        Some(error) => crate::watch::say(&format!("cannot write the trace to {}: {error}", file.display())),
     }
 }
 
@@ -544,4 +699,5 @@ pub fn stop() {
     }
     ACTIVE.store(false, Ordering::Relaxed);
     WATCHING.store(false, Ordering::Relaxed);
+    LIMIT_NS.store(0, Ordering::Relaxed);
 }

@@ -52,6 +52,32 @@ use mpi_sys as ffi;
 
 use layer::{active, watching};
 
+/// At the end of a process the layer was loaded into to trace or watch:
+/// if it never saw `MPI_Init`, it saw nothing, and says so (once per job,
+/// from the process of rank 0) rather than leave an empty trace to wonder at.
+extern "C" fn at_exit() {
+    let asked =
+        ["MPI_WATCH_TRACE", "MPI_WATCH_SECS"].iter().any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+    let rank = ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"].iter().find_map(|v| std::env::var(v).ok());
+    if asked && rank.as_deref() == Some("0") && !layer::started() {
+        watch::say(
+            "the layer saw no MPI call in this program, so nothing was traced or watched: its calls do not go \
+             through the MPI_ functions a preloaded library can replace. Open MPI's Fortran bindings call the \
+             PMPI_ functions directly, and an MPI linked statically cannot be replaced at all",
+        );
+    }
+}
+
+/// Registers [`at_exit`] when the library is loaded.
+extern "C" fn on_load() {
+    // SAFETY: atexit registers a function that takes nothing and returns nothing.
+    unsafe { libc::atexit(at_exit) };
+}
+
+#[used]
+#[link_section = ".init_array"]
+static ON_LOAD: extern "C" fn() = on_load;
+
 #[no_mangle]
 pub unsafe extern "C" fn MPI_Init(argc: *mut c_int, argv: *mut *mut *mut c_char) -> c_int {
     let rc = ffi::PMPI_Init(argc, argv);

@@ -41,9 +41,14 @@ fn op(call: &str, send: bool, comm: MPI_Comm, peer: c_int, tag: c_int) -> Op {
     Op { call: call.to_owned(), what }
 }
 
-/// Block on one operation of ours (no request of the program's).
-pub fn block_on_one(call: &'static str, op: Op, done: &mut dyn FnMut() -> Result<bool, c_int>) -> c_int {
-    watch::block(call, false, vec![Waiting { op, request: None }], done)
+/// Block on one operation of ours (no request of the program's); `op`
+/// says what it waits for, asked only if it does not complete at once.
+pub fn block_on_one(
+    call: &'static str,
+    op: impl FnOnce() -> Op,
+    done: &mut dyn FnMut() -> Result<bool, c_int>,
+) -> c_int {
+    watch::block(call, false, || vec![Waiting { op: op(), request: None }], done)
 }
 
 // ---- sends -----------------------------------------------------------------
@@ -75,7 +80,7 @@ unsafe fn send(
             if rc != 0 {
                 return rc;
             }
-            block_on_one(call, op(call, true, comm, dest, tag), &mut || test(&mut request, ffi::RSMPI_STATUS_IGNORE))
+            block_on_one(call, || op(call, true, comm, dest, tag), &mut || test(&mut request, ffi::RSMPI_STATUS_IGNORE))
         }
         None => blocking(),
     };
@@ -271,7 +276,7 @@ unsafe fn recv(
         if rc != 0 {
             return rc;
         }
-        block_on_one(call, op(call, false, comm, source, tag), &mut || test(&mut request, status))
+        block_on_one(call, || op(call, false, comm, source, tag), &mut || test(&mut request, status))
     } else {
         blocking(status)
     };
@@ -382,15 +387,18 @@ unsafe fn sendrecv(
         if rc != 0 {
             return rc;
         }
-        let mut ops = Vec::new();
-        if source != null {
-            ops.push(Waiting { op: op(call, false, comm, source, recvtag), request: Some(&mut requests[0]) });
-        }
-        if dest != null {
-            ops.push(Waiting { op: op(call, true, comm, dest, sendtag), request: Some(&mut requests[1]) });
-        }
         let mut statuses: [MPI_Status; 2] = std::mem::zeroed();
         let requests = requests.as_mut_ptr();
+        let ops = || {
+            let mut ops = Vec::new();
+            if source != null {
+                ops.push(Waiting { op: op(call, false, comm, source, recvtag), request: Some(requests) });
+            }
+            if dest != null {
+                ops.push(Waiting { op: op(call, true, comm, dest, sendtag), request: Some(requests.add(1)) });
+            }
+            ops
+        };
         let rc = watch::block(call, false, ops, &mut || {
             let mut flag: c_int = 0;
             let rc = ffi::PMPI_Testall(2, requests, &mut flag, statuses.as_mut_ptr());
@@ -528,7 +536,7 @@ pub unsafe extern "C" fn MPI_Probe(source: c_int, tag: c_int, comm: MPI_Comm, st
         return ffi::PMPI_Probe(source, tag, comm, status);
     }
     watch::poll();
-    block_on_one("MPI_Probe", op("MPI_Probe", false, comm, source, tag), &mut || {
+    block_on_one("MPI_Probe", || op("MPI_Probe", false, comm, source, tag), &mut || {
         let mut flag: c_int = 0;
         let rc = ffi::PMPI_Iprobe(source, tag, comm, &mut flag, status);
         done(rc, flag)
@@ -564,7 +572,7 @@ pub unsafe extern "C" fn MPI_Mprobe(
     let start = now_ns();
     let rc = if watching() {
         watch::poll();
-        block_on_one("MPI_Mprobe", op("MPI_Mprobe", false, comm, source, tag), &mut || {
+        block_on_one("MPI_Mprobe", || op("MPI_Mprobe", false, comm, source, tag), &mut || {
             let mut flag: c_int = 0;
             let rc = ffi::PMPI_Improbe(source, tag, comm, &mut flag, message, status);
             done(rc, flag)

@@ -90,8 +90,7 @@ pub unsafe extern "C" fn MPI_Wait(request: *mut MPI_Request, status: *mut MPI_St
     let status = status_or(status, &mut ours);
     let rc = if watching() && *request != ffi::RSMPI_REQUEST_NULL {
         watch::poll();
-        let ops = waiting_on(1, request);
-        watch::block("MPI_Wait", false, ops, &mut || test(request, status))
+        watch::block("MPI_Wait", false, || waiting_on(1, request), &mut || test(request, status))
     } else {
         ffi::PMPI_Wait(request, status)
     };
@@ -140,7 +139,7 @@ pub unsafe extern "C" fn MPI_Waitall(count: c_int, requests: *mut MPI_Request, s
     let statuses = statuses_or(count, statuses, &mut ours);
     let rc = if watching() {
         watch::poll();
-        let ops = waiting_on(count, requests);
+        let ops = || waiting_on(count, requests);
         watch::block("MPI_Waitall", false, ops, &mut || {
             let mut flag: c_int = 0;
             let rc = ffi::PMPI_Testall(count, requests, &mut flag, statuses);
@@ -198,7 +197,7 @@ pub unsafe extern "C" fn MPI_Waitany(
     let status = status_or(status, &mut ours);
     let rc = if watching() {
         watch::poll();
-        let ops = waiting_on(count, requests);
+        let ops = || waiting_on(count, requests);
         watch::block("MPI_Waitany", true, ops, &mut || {
             let mut flag: c_int = 0;
             let rc = ffi::PMPI_Testany(count, requests, index, &mut flag, status);
@@ -263,7 +262,7 @@ pub unsafe extern "C" fn MPI_Waitsome(
     let statuses = statuses_or(incount, statuses, &mut ours);
     let rc = if watching() {
         watch::poll();
-        let ops = waiting_on(incount, requests);
+        let ops = || waiting_on(incount, requests);
         watch::block("MPI_Waitsome", true, ops, &mut || match ffi::PMPI_Testsome(
             incount, requests, outcount, indices, statuses,
         ) {

@@ -78,6 +78,8 @@ struct Watch {
     messages_taken: HashMap<c_int, u64>,
     /// Past the final barrier: take messages, answer nothing.
     closing: bool,
+    /// Ranks this rank waits for that did not answer, since when.
+    silent_since: HashMap<i32, Instant>,
 }
 
 static WATCH: Mutex<Option<Watch>> = Mutex::new(None);
@@ -369,8 +371,24 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
             w.ask_after.insert(token, later);
             w.noted.insert(token)
         });
-        if first_time && lowest_blocked == Some(rank) && !with(|w| w.verdict) {
+        if lowest_blocked != Some(rank) || with(|w| w.verdict) {
+            return;
+        }
+        if first_time {
             say(&diagnosis::waiting(&job, rank, &hosts));
+        }
+        // With a limit on silence (--watch-silence), a rank this one waits
+        // for that has not answered for that long is taken as lost.
+        let silent = diagnosis::silent_peers(&job, rank);
+        let now = Instant::now();
+        let longest = with(|w| {
+            w.silent_since.retain(|r, _| silent.contains(r));
+            silent.iter().map(|&r| (r, now - *w.silent_since.entry(r).or_insert(now))).max_by_key(|(_, d)| *d)
+        });
+        if let (Some(silence), Some((lost, for_how_long))) = (layer::with(|l| l.silence).flatten(), longest) {
+            if for_how_long >= silence {
+                end_job(&diagnosis::lost(&job, rank, lost, for_how_long.as_secs_f64(), &hosts), &job, rank, &hosts);
+            }
         }
         return;
     }
@@ -399,9 +417,14 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
         return;
     }
     let Some(text) = diagnosis::verdict(&job) else { return };
-    say(&text);
+    end_job(&text, &job, rank, &hosts);
+}
+
+/// Say the verdict, draw it if asked, tell the others, and end the job.
+fn end_job(text: &str, job: &Job, rank: i32, hosts: &[String]) {
+    say(text);
     if let Some(file) = layer::with(|l| l.graph.clone()).flatten() {
-        let svg = mpi_watch::graph::render(&job, &format!("The watch's verdict ({} ranks)", job.size));
+        let svg = mpi_watch::graph::render(job, &format!("The watch's verdict ({} ranks)", job.size));
         match std::fs::write(&file, svg) {
             Ok(()) => say(&format!("wait-for graph written to {}", file.display())),
             Err(error) => say(&format!("cannot write the wait-for graph to {}: {error}", file.display())),
@@ -468,11 +491,10 @@ pub struct Waiting {
 pub fn block(
     call: &'static str,
     any: bool,
-    mut ops: Vec<Waiting>,
+    ops: impl FnOnce() -> Vec<Waiting>,
     done: &mut dyn FnMut() -> Result<bool, c_int>,
 ) -> c_int {
-    let Some(limit) = layer::with(|l| l.limit).flatten() else { return 0 };
-    // Most calls complete at once: nothing to publish.
+    // Most calls complete at once: nothing to publish, nothing to lock.
     match done() {
         Ok(true) => {
             layer::progressed();
@@ -481,6 +503,8 @@ pub fn block(
         Ok(false) => {}
         Err(code) => return code,
     }
+    let Some(limit) = layer::limit() else { return 0 };
+    let mut ops = ops();
     let me = thread_id();
     let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
     let since = Instant::now();

@@ -383,6 +383,48 @@ fn silent(rank: i32, hosts: &[String]) -> String {
     )
 }
 
+/// The ranks that `me`'s blocked calls wait for and that did not answer.
+pub fn silent_peers(job: &Job, me: i32) -> Vec<i32> {
+    let Some(report) = job.reports.get(&me) else { return Vec::new() };
+    let mut out: Vec<i32> = report
+        .blocked()
+        .iter()
+        .flat_map(|call| call.ops.iter())
+        .flat_map(|op| match &op.what {
+            What::Recv { from: Some(p), .. } | What::Send { to: p, .. } => vec![*p],
+            What::Recv { from: None, comm, .. } => job.members(*comm),
+            What::Collective { comm, seq } => job
+                .members(*comm)
+                .into_iter()
+                .filter(|m| job.reports.get(m).map_or(true, |r| r.entered(*comm) < *seq))
+                .collect(),
+            What::Unknown => Vec::new(),
+        })
+        .filter(|&r| r != me && !job.reports.contains_key(&r))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The verdict when a rank waited for has been silent longer than the
+/// limit on silence: taken as lost.
+pub fn lost(job: &Job, me: i32, silent: i32, seconds: f64, hosts: &[String]) -> String {
+    let host = hosts.get(silent as usize).map_or("an unknown host", String::as_str);
+    let waits: Vec<String> = job
+        .reports
+        .get(&me)
+        .map(|r| {
+            r.blocked().iter().flat_map(|call| call.ops.iter().map(move |op| clause(job, me, call, op, &[]))).collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "lost: {}; rank {silent} on {host} has not answered for {seconds:.0} s, longer than --watch-silence \
+         allows: its host is unreachable, or it computes outside MPI for longer than that",
+        waits.join("; ")
+    )
+}
+
 /// The note of a rank blocked past the limit that can still be released:
 /// what it waits for, and what those ranks do.
 pub fn waiting(job: &Job, me: i32, hosts: &[String]) -> String {

@@ -52,19 +52,22 @@ pub fn sibling(name: &str) -> PathBuf {
 /// The C programs that hang (tests/programs/hang.c), built once with the MPI's mpicc.
 pub fn c_hang() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let out = build_dir().join("hang-c");
-        let source = workspace().join("crates/mpi-demos/tests/programs/hang.c");
-        let mpicc =
-            std::env::var("MPICC").unwrap_or_else(|_| if mpich() { "mpicc.mpich" } else { "mpicc.openmpi" }.into());
-        let run = Supervised::new(&mpicc)
-            .args([source.as_os_str(), "-o".as_ref(), out.as_os_str()])
-            .time_limit(Duration::from_secs(60))
-            .run()
-            .unwrap();
-        assert!(run.clean_success(), "{mpicc} could not build hang.c: {}", run.describe());
-        out
-    })
+    BUILT.get_or_init(|| c_program(&workspace().join("crates/mpi-demos/tests/programs/hang.c")))
+}
+
+/// A C program built with this MPI's mpicc (with threads, optimised), into
+/// this build's folder, named after its source.
+pub fn c_program(source: &Path) -> PathBuf {
+    let name = source.file_stem().unwrap().to_str().unwrap().replace('_', "-");
+    let out = build_dir().join(format!("c-{name}"));
+    let mpicc = std::env::var("MPICC").unwrap_or_else(|_| if mpich() { "mpicc.mpich" } else { "mpicc.openmpi" }.into());
+    let run = Supervised::new(&mpicc)
+        .args([source.as_os_str(), "-O2".as_ref(), "-pthread".as_ref(), "-o".as_ref(), out.as_os_str()])
+        .time_limit(Duration::from_secs(60))
+        .run()
+        .unwrap();
+    assert!(run.clean_success(), "{mpicc} could not build {}: {}", source.display(), run.describe());
+    out
 }
 
 /// The python of a virtual environment with mpi4py for this build's MPI
