@@ -168,6 +168,8 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
             ("", "rust-floor", 1.05),
             ("", "c", 1.0),
             ("", "mpi4py", 5.0),
+            ("", "rust-traced", 1.1),
+            ("", "rust-watched", 1.15),
             ("tcp-", "rust-raw", 20.0),
             ("tcp-", "rust-typed", 30.0),
             ("tcp-", "c", 20.0),
@@ -210,6 +212,9 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
         "typed at least 3 x faster than mpi4py up to 1 KiB: at least 4.55 x (at 8 B)  met",
         // Over TCP, typed is 1.5 x raw: the target says so.
         "typed latency <= 1.2 x raw at every size: at most 1.50 x (at 8 B)  MISSED",
+        // The medians of the instrumented runs: 2.2 and 2.3 µs against 2.
+        "tracing (scripts/mpirun --trace) adds <= 0.3 µs to raw 8 B latency: +0.20 µs  met",
+        "the watch (scripts/mpirun --watch) adds <= 0.2 µs to raw 8 B latency: +0.30 µs  MISSED",
     ] {
         assert!(out.stdout.contains(line), "{line:?} in {}", out.describe());
     }

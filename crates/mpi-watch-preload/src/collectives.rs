@@ -17,7 +17,7 @@ use mpi_sys::{MPI_Aint, MPI_Count};
 use mpi_sys::{MPI_Comm, MPI_Datatype, MPI_Op, MPI_Request};
 use mpi_watch::waitfor::{Op, What};
 
-use crate::layer::{self, active, now_ns, watching, Handle, Kind, Pending};
+use crate::layer::{self, active, watching, Handle, Kind, Pending};
 use crate::p2p::{block_on_one, test};
 use crate::watch;
 
@@ -76,7 +76,7 @@ unsafe fn started(
             comm: Handle(comm),
             datatype: Handle(ffi::RSMPI_DATATYPE_NULL),
             bytes: 0,
-            start_ns: now_ns(),
+            start_ns: layer::stamp(),
             persistent: false,
             active: true,
         };

@@ -13,10 +13,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use mpi_sys as ffi;
-use mpi_watch::trace::{Event, Op, RankInfo, Trace};
+use mpi_watch::trace::{Op, RankInfo, Trace};
 use mpi_watch::waitfor::{self, CommId, What};
 
 use crate::comms::Comms;
+use crate::spool::{Noted, Spool};
 
 /// Tags on the layer's own communicator (a duplicate of the world, so no
 /// message of the program can ever match one of ours).
@@ -25,11 +26,19 @@ pub const TAG_QUERY: c_int = 2;
 pub const TAG_ANSWER: c_int = 3;
 pub const TAG_VERDICT: c_int = 4;
 pub const TAG_TRACE: c_int = 5;
+pub const TAG_TRACE_END: c_int = 6;
+
+/// How many events a rank keeps in memory before it writes them out.
+const BATCH: usize = 8192;
+/// How many bytes of a rank's trace travel to rank 0 in one message.
+const CHUNK: usize = 4 << 20;
 
 /// Is the layer on in this process?
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// Is the watch on (a time limit on blocking calls)?
 static WATCHING: AtomicBool = AtomicBool::new(false);
+/// Is the layer tracing (`MPI_WATCH_TRACE`)?
+static TRACING: AtomicBool = AtomicBool::new(false);
 static STATE: Mutex<Option<Layer>> = Mutex::new(None);
 /// How many of the program's MPI calls have completed: a rank whose count
 /// moves between two questions of the watch is not stuck.
@@ -95,19 +104,6 @@ impl Pending {
             _ => 0,
         }
     }
-}
-
-/// One side of a message, as noted during the run (cheap to note: no
-/// allocation, raw clock readings).
-struct Noted {
-    op: Op,
-    call: &'static str,
-    comm: &'static str,
-    peer: i32,
-    tag: c_int,
-    bytes: u64,
-    start_ns: i64,
-    end_ns: i64,
 }
 
 /// What one rank's layer knows.
@@ -177,6 +173,21 @@ pub fn active() -> bool {
 
 pub fn watching() -> bool {
     WATCHING.load(Ordering::Relaxed)
+}
+
+pub fn tracing() -> bool {
+    TRACING.load(Ordering::Relaxed)
+}
+
+/// The clock, for a trace event's times; 0 when not tracing (the clock is
+/// read only when its reading is kept).
+#[inline]
+pub fn stamp() -> i64 {
+    if tracing() {
+        now_ns()
+    } else {
+        0
+    }
 }
 
 /// The state, locked. Only called while the layer is active.
@@ -284,6 +295,7 @@ pub fn start() {
     if trace.is_none() && limit.is_none() {
         return;
     }
+    let trace_on = trace.is_some();
     STARTED.store(true, Ordering::Relaxed);
     // SAFETY: collective MPI calls on the world, right after it was made;
     // every buffer is sized for what MPI writes into it.
@@ -340,6 +352,7 @@ pub fn start() {
     }
     LIMIT_NS.store(limit.map_or(0, |l| l.as_nanos().clamp(1, u64::MAX as u128) as u64), Ordering::Relaxed);
     WATCHING.store(limit.is_some(), Ordering::Relaxed);
+    TRACING.store(trace_on, Ordering::Relaxed);
     ACTIVE.store(true, Ordering::Relaxed);
     crate::watch::register_thread();
 }
@@ -404,10 +417,6 @@ unsafe fn sync_clocks(comm: ffi::MPI_Comm, rank: c_int, hosts: &[String]) -> (i6
 }
 
 impl Layer {
-    fn us(&self, ns: i64) -> f64 {
-        (ns - self.offset_ns - self.t0_ns) as f64 / 1e3
-    }
-
     /// Note one side of a message, if tracing.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
@@ -430,28 +439,13 @@ impl Layer {
         }
     }
 
-    /// Write the noted events to this rank's spool, on rank 0's clock, and
-    /// forget them: a rank's memory does not grow with its trace.
+    /// Write the noted events to this rank's spool and forget them: a
+    /// rank's memory does not grow with its trace.
     fn spill(&mut self) {
-        let noted = std::mem::take(&mut self.events);
-        self.events = Vec::with_capacity(BATCH);
         let rank = self.rank;
-        let events: Vec<Event> = noted
-            .into_iter()
-            .map(|n| Event {
-                rank,
-                op: n.op,
-                call: n.call.to_owned(),
-                peer: n.peer,
-                tag: n.tag,
-                comm: n.comm.to_owned(),
-                bytes: n.bytes,
-                start_us: self.us(n.start_ns),
-                end_us: self.us(n.end_ns),
-            })
-            .collect();
         let spool = self.spool.get_or_insert_with(|| Spool::new(rank));
-        spool.write(&events);
+        spool.write(&self.events);
+        self.events.clear();
     }
 
     /// Count a send, for the watch's report of what this rank sent.
@@ -498,148 +492,44 @@ pub fn traffic(counts: &BTreeMap<(i32, CommId, i32), u64>) -> Vec<waitfor::Traff
     out
 }
 
-/// How many events a rank keeps in memory before it writes them out.
-const BATCH: usize = 8192;
-/// How many bytes of a spool travel to rank 0 in one message.
-const CHUNK: usize = 4 << 20;
-
-/// A rank's part of the trace: JSON lines in a file of its own, in its
-/// host's temporary folder, written a batch at a time.
-struct Spool {
-    path: PathBuf,
-    file: Option<std::io::BufWriter<std::fs::File>>,
-    /// The sends written, for the summary line.
-    sends: u64,
-    error: Option<String>,
-}
-
-impl Spool {
-    fn new(rank: i32) -> Spool {
-        let path = std::env::temp_dir().join(format!("mpiwatch-{}-rank{rank}.jsonl", std::process::id()));
-        let (file, error) = match std::fs::File::create(&path) {
-            Ok(file) => (Some(std::io::BufWriter::new(file)), None),
-            Err(e) => (None, Some(format!("cannot write {}: {e}", path.display()))),
-        };
-        Spool { path, file, sends: 0, error }
-    }
-
-    fn write(&mut self, events: &[Event]) {
-        use std::io::Write;
-        let Some(file) = self.file.as_mut() else { return };
-        for event in events {
-            self.sends += u64::from(event.op == Op::Send);
-            let line = mpi_watch::trace::Line::Event(event.clone());
-            let written = serde_json::to_writer(&mut *file, &line).map_err(|e| e.to_string());
-            if let Err(e) = written.and_then(|()| file.write_all(b"\n").map_err(|e| e.to_string())) {
-                self.error = Some(format!("cannot write {}: {e}", self.path.display()));
-                self.file = None;
-                return;
-            }
-        }
-    }
-
-    /// Flush it, and open it again for reading, with its length.
-    fn finish(&mut self) -> Option<(std::fs::File, u64)> {
-        use std::io::Write;
-        let mut file = self.file.take()?;
-        if let Err(e) = file.flush() {
-            self.error = Some(format!("cannot write {}: {e}", self.path.display()));
-            return None;
-        }
-        let reader = std::fs::File::open(&self.path).ok()?;
-        let length = reader.metadata().ok()?.len();
-        Some((reader, length))
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Send `bytes` to rank 0 on `comm`: its length first, then chunks of at
-/// most [`CHUNK`] bytes (lengths and offsets are 64-bit; each message
-/// fits an `int`).
-unsafe fn send_to_rank_0(comm: ffi::MPI_Comm, header: [u64; 2], mut reader: impl std::io::Read) {
-    ffi::PMPI_Send(header.as_ptr() as *const c_void, 2, ffi::RSMPI_UINT64_T, 0, TAG_TRACE, comm);
-    let mut buffer = vec![0u8; CHUNK];
-    let mut left = header[0];
-    while left > 0 {
-        let n = (left as usize).min(CHUNK);
-        // A spool shorter than it said (it cannot be, but) still sends
-        // what was promised, so that rank 0 is never left waiting.
-        let read = reader.read_exact(&mut buffer[..n]).is_ok();
-        if !read {
-            buffer[..n].fill(b'\n');
-        }
-        ffi::PMPI_Send(buffer.as_ptr() as *const c_void, n as c_int, ffi::RSMPI_UINT8_T, 0, TAG_TRACE, comm);
-        left -= n as u64;
-    }
-}
-
-/// Receive what [`send_to_rank_0`] sent from `rank`, into `out`.
-unsafe fn receive_from(comm: ffi::MPI_Comm, rank: c_int, out: &mut impl std::io::Write) -> std::io::Result<u64> {
-    let mut header = [0u64; 2];
-    ffi::PMPI_Recv(
-        header.as_mut_ptr() as *mut c_void,
-        2,
-        ffi::RSMPI_UINT64_T,
-        rank,
-        TAG_TRACE,
-        comm,
-        ffi::RSMPI_STATUS_IGNORE,
-    );
-    let mut buffer = vec![0u8; CHUNK];
-    let mut left = header[0];
-    let mut failed = None;
-    while left > 0 {
-        let n = (left as usize).min(CHUNK);
-        ffi::PMPI_Recv(
-            buffer.as_mut_ptr() as *mut c_void,
-            n as c_int,
-            ffi::RSMPI_UINT8_T,
-            rank,
-            TAG_TRACE,
-            comm,
-            ffi::RSMPI_STATUS_IGNORE,
-        );
-        if failed.is_none() {
-            failed = out.write_all(&buffer[..n]).err();
-        }
-        left -= n as u64;
-    }
-    match failed {
-        Some(error) => Err(error),
-        None => Ok(header[1]),
-    }
-}
-
-/// The end of a traced run: every rank sends its spool to rank 0, one
-/// rank after the other, in chunks; rank 0 writes the ranks' lines, then
-/// every rank's events, to the trace file. Collective over the layer's
-/// communicator. Memory stays bounded whatever the trace's size.
+/// The end of a traced run: every rank sends its part to rank 0, one rank
+/// after the other, as JSON lines in chunks of at most [`CHUNK`] bytes
+/// (then the number of its sends, on another tag); rank 0 writes the ranks'
+/// lines, then every rank's events, to the trace file. Collective over the
+/// layer's communicator. Memory stays bounded whatever the trace's size.
 pub fn write_trace() {
     use std::io::Write;
-    let Some((comm, rank, file, hosts, offsets, mut spool)) = with(|l| {
+    let Some((comm, rank, file, hosts, offsets, mut spool, clock)) = with(|l| {
         let file = l.trace.clone()?;
         l.spill();
         let spool = l.spool.take().unwrap_or_else(|| Spool::new(l.rank));
-        Some((l.comm.0, l.rank, file, l.hosts.clone(), l.offsets_ns.clone(), spool))
+        Some((l.comm.0, l.rank, file, l.hosts.clone(), l.offsets_ns.clone(), spool, (l.offset_ns, l.t0_ns)))
     })
     .flatten() else {
         return;
     };
+    let us = move |ns: i64| (ns - clock.0 - clock.1) as f64 / 1e3;
     let size = hosts.len();
-    let mine = spool.finish();
-    if let Some(error) = &spool.error {
-        crate::watch::say(&format!("rank {rank}: {error}; its part of the trace is left out"));
-    }
     if rank != 0 {
-        let (reader, length) = mine.unwrap_or_else(|| (std::fs::File::open("/dev/null").expect("/dev/null opens"), 0));
         // SAFETY: point-to-point messages of the layer's own, which rank 0
-        // receives in the same order.
-        unsafe { send_to_rank_0(comm, [length, spool.sends], reader) };
+        // receives in the same order; each chunk fits an int.
+        unsafe {
+            spool.lines(rank, us, CHUNK, |chunk| {
+                ffi::PMPI_Send(
+                    chunk.as_ptr() as *const c_void,
+                    chunk.len() as c_int,
+                    ffi::RSMPI_UINT8_T,
+                    0,
+                    TAG_TRACE,
+                    comm,
+                );
+            });
+            let sends = spool.sends;
+            ffi::PMPI_Send(&sends as *const u64 as *const c_void, 1, ffi::RSMPI_UINT64_T, 0, TAG_TRACE_END, comm);
+        }
+        if let Some(error) = &spool.error {
+            crate::watch::say(&format!("rank {rank}: {error}; its part of the trace is missing"));
+        }
         return;
     }
     let ranks: Vec<RankInfo> = hosts
@@ -652,8 +542,8 @@ pub fn write_trace() {
             clock_error_us: offsets.get(r).map_or(0, |o| o.1) as f64 / 1e3,
         })
         .collect();
-    // Every other rank's spool is taken, whatever fails here: they wait
-    // for rank 0 to take it.
+    // Every other rank's part is taken, whatever fails here: they wait for
+    // rank 0 to take it.
     let created = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -669,18 +559,50 @@ pub fn write_trace() {
         }
     };
     note(out.write_all(&Trace { ranks, events: Vec::new() }.encode()));
+    spool.lines(0, us, CHUNK, |chunk| note(out.write_all(chunk)));
     let mut messages = spool.sends;
-    if let Some((mut reader, _)) = mine {
-        note(std::io::copy(&mut reader, &mut out).map(|_| ()));
-    }
+    let mut buffer = vec![0u8; CHUNK];
     for r in 1..size as c_int {
-        // SAFETY: the messages `send_to_rank_0` sends from rank r.
-        match unsafe { receive_from(comm, r, &mut out) } {
-            Ok(n) => messages += n,
-            Err(error) => note(Err(error)),
+        // SAFETY: the messages rank r sends above, received in order into
+        // a buffer of the largest chunk's size.
+        unsafe {
+            loop {
+                let mut status: ffi::MPI_Status = std::mem::zeroed();
+                ffi::PMPI_Probe(r, any_tag(), comm, &mut status);
+                if status.MPI_TAG == TAG_TRACE_END {
+                    let mut sends = 0u64;
+                    ffi::PMPI_Recv(
+                        &mut sends as *mut u64 as *mut c_void,
+                        1,
+                        ffi::RSMPI_UINT64_T,
+                        r,
+                        TAG_TRACE_END,
+                        comm,
+                        ffi::RSMPI_STATUS_IGNORE,
+                    );
+                    messages += sends;
+                    break;
+                }
+                let mut count: c_int = 0;
+                ffi::PMPI_Get_count(&status, ffi::RSMPI_UINT8_T, &mut count);
+                let n = (count.max(0) as usize).min(CHUNK);
+                ffi::PMPI_Recv(
+                    buffer.as_mut_ptr() as *mut c_void,
+                    n as c_int,
+                    ffi::RSMPI_UINT8_T,
+                    r,
+                    TAG_TRACE,
+                    comm,
+                    ffi::RSMPI_STATUS_IGNORE,
+                );
+                note(out.write_all(&buffer[..n]));
+            }
         }
     }
     note(out.flush());
+    if let Some(error) = &spool.error {
+        note(Err(std::io::Error::other(error.clone())));
+    }
     match failed {
         None => crate::watch::say(&format!(
             "trace of {messages} message(s) from {size} rank(s) written to {}",
@@ -699,5 +621,6 @@ pub fn stop() {
     }
     ACTIVE.store(false, Ordering::Relaxed);
     WATCHING.store(false, Ordering::Relaxed);
+    TRACING.store(false, Ordering::Relaxed);
     LIMIT_NS.store(0, Ordering::Relaxed);
 }

@@ -27,7 +27,8 @@
 //! - [`comms`]: the calls that make and free communicators, and what the
 //!   layer knows of each (members as world ranks, an identity shared by
 //!   its members);
-//! - [`layer`]: the state, the clocks, the trace's gathering;
+//! - [`layer`]: the state, the clocks, the trace's gathering; [`spool`]:
+//!   each rank's part of the trace, on its host's disk as it goes;
 //! - [`watch`]: the blocked calls, the questions between ranks, the verdict.
 //!
 //! With an MPI 4 library, the large-count twins (`MPI_Send_c`, ...) that
@@ -44,6 +45,7 @@ mod comms;
 mod layer;
 mod p2p;
 mod requests;
+mod spool;
 mod watch;
 
 use std::os::raw::{c_char, c_int};

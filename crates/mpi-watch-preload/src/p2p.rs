@@ -15,7 +15,7 @@ use mpi_sys::{MPI_Comm, MPI_Datatype, MPI_Message, MPI_Request, MPI_Status};
 use mpi_watch::trace::Op as TraceOp;
 use mpi_watch::waitfor::{Op, What};
 
-use crate::layer::{self, active, now_ns, watching, Handle, Kind, Pending};
+use crate::layer::{self, active, watching, Handle, Kind, Pending};
 use crate::watch::{self, Waiting};
 
 /// Starts a non-blocking operation, given where to put its request.
@@ -71,7 +71,7 @@ unsafe fn send(
     }
     let peer = layer::world_rank(comm, dest);
     layer::with(|l| l.count_send(peer, comm, tag));
-    let start = now_ns();
+    let start = layer::stamp();
     let rc = match immediate.filter(|_| watching()) {
         Some(immediate) => {
             watch::poll();
@@ -84,8 +84,10 @@ unsafe fn send(
         }
         None => blocking(),
     };
-    let end = now_ns();
-    layer::with(|l| l.record(TraceOp::Send, call, comm, peer, tag, bytes, start, end));
+    if layer::tracing() {
+        let end = layer::stamp();
+        layer::with(|l| l.record(TraceOp::Send, call, comm, peer, tag, bytes, start, end));
+    }
     rc
 }
 
@@ -146,7 +148,7 @@ unsafe fn started(
     if watching() {
         watch::poll();
     }
-    let start = now_ns();
+    let start = layer::stamp();
     let rc = post();
     if rc == 0 {
         layer::with(|l| {
@@ -228,12 +230,12 @@ pub unsafe fn record_receive(
     status: *const MPI_Status,
     start: i64,
 ) {
-    let end = now_ns();
+    let end = layer::stamp();
     let status = &*status;
     if status.MPI_SOURCE < 0 {
         return;
     }
-    let bytes = layer::received_bytes(status, datatype);
+    let bytes = if layer::tracing() { layer::received_bytes(status, datatype) } else { 0 };
     layer::with(|l| {
         let peer = l.comms.world_rank(comm, status.MPI_SOURCE);
         l.count_received(peer, comm, status.MPI_TAG);
@@ -268,7 +270,7 @@ unsafe fn recv(
     }
     let mut ours = std::mem::zeroed();
     let status = status_or(status, &mut ours);
-    let start = now_ns();
+    let start = layer::stamp();
     let rc = if watching() {
         watch::poll();
         let mut request = std::mem::zeroed();
@@ -374,7 +376,7 @@ unsafe fn sendrecv(
     let to = layer::world_rank(comm, dest);
     let null = layer::proc_null();
     layer::with(|l| l.count_send(to, comm, sendtag));
-    let start = now_ns();
+    let start = layer::stamp();
     let rc = if watching() {
         watch::poll();
         let (post_recv, post_send) = immediate;
@@ -411,7 +413,7 @@ unsafe fn sendrecv(
     };
     if rc == 0 {
         if dest != null {
-            layer::with(|l| l.record(TraceOp::Send, call, comm, to, sendtag, sendbytes, start, now_ns()));
+            layer::with(|l| l.record(TraceOp::Send, call, comm, to, sendtag, sendbytes, start, layer::stamp()));
         }
         if source != null {
             record_receive(call, comm, recvtype, status, start);
@@ -569,7 +571,7 @@ pub unsafe extern "C" fn MPI_Mprobe(
     if !active() || source == layer::proc_null() {
         return ffi::PMPI_Mprobe(source, tag, comm, message, status);
     }
-    let start = now_ns();
+    let start = layer::stamp();
     let rc = if watching() {
         watch::poll();
         block_on_one("MPI_Mprobe", || op("MPI_Mprobe", false, comm, source, tag), &mut || {
@@ -602,7 +604,7 @@ pub unsafe extern "C" fn MPI_Improbe(
         watch::poll();
         layer::progressed();
     }
-    let start = now_ns();
+    let start = layer::stamp();
     let rc = ffi::PMPI_Improbe(source, tag, comm, flag, message, status);
     if rc == 0 && *flag != 0 {
         layer::with(|l| l.probes.insert(layer::key(*message), (start, Handle(comm))));
@@ -626,7 +628,7 @@ unsafe fn mrecv(
     let status = status_or(status, &mut ours);
     let rc = receive(status);
     if rc == 0 {
-        let (start, comm) = probed.map_or((now_ns(), layer::world()), |(start, comm)| (start, comm.0));
+        let (start, comm) = probed.map_or((layer::stamp(), layer::world()), |(start, comm)| (start, comm.0));
         record_receive(call, comm, datatype, status, start);
         layer::progressed();
     }
@@ -645,7 +647,7 @@ unsafe fn imrecv(
         return post();
     }
     let probed = layer::with(|l| l.probes.remove(&layer::key(*message))).flatten();
-    let (start, comm) = probed.map_or((now_ns(), layer::world()), |(start, comm)| (start, comm.0));
+    let (start, comm) = probed.map_or((layer::stamp(), layer::world()), |(start, comm)| (start, comm.0));
     let rc = post();
     if rc == 0 {
         let pending = Pending {

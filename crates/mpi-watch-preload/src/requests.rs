@@ -14,7 +14,7 @@ use mpi_sys::{MPI_Request, MPI_Status};
 use mpi_watch::trace::Op as TraceOp;
 use mpi_watch::waitfor::{Op, What};
 
-use crate::layer::{self, active, now_ns, watching, Kind};
+use crate::layer::{self, active, watching, Kind};
 use crate::p2p::{done, record_receive, status_or, test};
 use crate::watch::{self, Waiting};
 
@@ -67,7 +67,7 @@ unsafe fn completed(key: u64, status: *const MPI_Status) {
                     tag,
                     pending.bytes,
                     pending.start_ns,
-                    now_ns(),
+                    layer::stamp(),
                 )
             });
         }
@@ -310,7 +310,7 @@ unsafe fn start(request: MPI_Request) {
     layer::with(|l| {
         let Some(pending) = l.requests.get_mut(&key) else { return };
         pending.active = true;
-        pending.start_ns = now_ns();
+        pending.start_ns = layer::stamp();
         let (kind, comm, peer, tag) = (pending.kind, pending.comm.0, pending.peer(), pending.tag());
         if kind == Kind::Send {
             l.count_send(peer, comm, tag);

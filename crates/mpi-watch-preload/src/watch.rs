@@ -504,15 +504,18 @@ pub fn block(
         Err(code) => return code,
     }
     let Some(limit) = layer::limit() else { return 0 };
-    let mut ops = ops();
+    let since = Instant::now();
+    // The blocked call is published at its first look around (after a
+    // millisecond): a call that ends sooner costs no lock at all. Until
+    // then it answers no question, so none can find it blocked.
+    let mut make_ops = Some(ops);
+    let mut ops: Option<Vec<Waiting>> = None;
     let me = thread_id();
     let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-    let since = Instant::now();
     let publish = |ops: &[Waiting]| {
         let now = Now { call, any, ops: ops.iter().map(|w| w.op.clone()).collect(), since };
         with(|w| w.threads.insert(me, Some(now)));
     };
-    publish(&ops);
     let mut next_service = now_ns() + SERVICE_EVERY_NS;
     let result = loop {
         match done() {
@@ -523,8 +526,17 @@ pub fn block(
         let now = now_ns();
         if now >= next_service {
             next_service = now + SERVICE_EVERY_NS;
-            if drop_completed(&mut ops) {
-                publish(&ops);
+            match ops.as_mut() {
+                None => {
+                    let first = make_ops.take().map(|f| f()).unwrap_or_default();
+                    publish(&first);
+                    ops = Some(first);
+                }
+                Some(ops) => {
+                    if drop_completed(ops) {
+                        publish(ops);
+                    }
+                }
             }
             service();
             if since.elapsed() >= limit {
@@ -533,14 +545,16 @@ pub fn block(
         }
         std::thread::yield_now();
     };
-    with(|w| {
-        w.threads.insert(me, None);
-        if w.investigation.as_ref().is_some_and(|inv| inv.token == token) {
-            w.investigation = None;
-        }
-        w.noted.remove(&token);
-        w.ask_after.remove(&token);
-    });
+    if ops.is_some() {
+        with(|w| {
+            w.threads.insert(me, None);
+            if w.investigation.as_ref().is_some_and(|inv| inv.token == token) {
+                w.investigation = None;
+            }
+            w.noted.remove(&token);
+            w.ask_after.remove(&token);
+        });
+    }
     layer::progressed();
     result
 }
