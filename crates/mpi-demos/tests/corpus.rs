@@ -253,6 +253,31 @@ fn a_knot_of_and_or_and_collective_waits_and_its_graph() {
 }
 
 #[test]
+fn a_rank_in_a_call_the_watch_does_not_follow_is_named_and_ended_only_past_the_silence_limit() {
+    let program = c_program("win_fence.c");
+    let args = ["--watch", WATCH, "--watch-silence", "4", "-np", "2", program.to_str().unwrap()];
+    let run = mpirun(&args, BUGGY_LIMIT);
+    assert!(!run.timed_out && run.code() != 0, "{}", run.describe());
+    assert!(run.leftovers.is_empty(), "{}", run.describe());
+    assert!(
+        run.stderr.contains(
+            "mpi-watch: waiting: rank 1 waits for rank 0 (MPI_Recv, tag 0); rank 0 has been in MPI_Win_fence for "
+        ),
+        "{}",
+        run.describe()
+    );
+    let lost: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("mpi-watch: lost: ")).collect();
+    assert_eq!(lost.len(), 1, "{}", run.describe());
+    assert!(
+        lost[0].starts_with("mpi-watch: lost: rank 1 waits for rank 0 (MPI_Recv, tag 0); rank 0 on "),
+        "{}",
+        lost[0]
+    );
+    assert!(lost[0].contains(" has been in MPI_Win_fence, which the watch does not follow, for "), "{}", lost[0]);
+    assert!(verdicts(&run).is_empty(), "no deadlock is claimed: {}", run.describe());
+}
+
+#[test]
 fn an_any_source_receive_nobody_can_answer() {
     named(
         Program::C("any_source_short.c"),

@@ -221,7 +221,7 @@ impl Comms {
 /// A call that makes `*made` from `parent`: counted as a collective on the
 /// parent (unless `whole` is false), and the new communicator learnt.
 unsafe fn making(
-    call: &str,
+    call: &'static str,
     parent: MPI_Comm,
     made: *mut MPI_Comm,
     whole: bool,
@@ -233,7 +233,7 @@ unsafe fn making(
     }
     watch::poll();
     let seq = if whole { layer::with(|l| l.comms.enter(parent).map(|(_, seq)| seq)).flatten() } else { None };
-    let rc = real();
+    let rc = crate::unfollowed::noted(call, real);
     if rc == 0 && !made.is_null() && *made != ffi::RSMPI_COMM_NULL {
         layer::with(|l| l.comms.made(call, parent, *made, seq, extra));
     }

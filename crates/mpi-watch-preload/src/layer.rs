@@ -111,6 +111,8 @@ pub struct Layer {
     pub comm: Handle<ffi::MPI_Comm>,
     pub rank: i32,
     pub hosts: Vec<String>,
+    /// Every rank's process id, for what a rank of the same host can read.
+    pub pids: Vec<i32>,
     pub trace: Option<PathBuf>,
     pub limit: Option<Duration>,
     /// Where to draw the verdict's wait-for graph (`MPI_WATCH_GRAPH`).
@@ -323,6 +325,17 @@ pub fn start() {
             .chunks(HOST_BYTES)
             .map(|c| String::from_utf8_lossy(&c[..c.iter().position(|&b| b == 0).unwrap_or(HOST_BYTES)]).into_owned())
             .collect();
+        let pid = std::process::id() as i32;
+        let mut pids = vec![0i32; size as usize];
+        ffi::PMPI_Allgather(
+            &pid as *const i32 as *const c_void,
+            1,
+            ffi::RSMPI_INT32_T,
+            pids.as_mut_ptr() as *mut c_void,
+            1,
+            ffi::RSMPI_INT32_T,
+            comm,
+        );
         let (offset_ns, t0_ns, offsets_ns) =
             if trace.is_some() { sync_clocks(comm, rank, &hosts) } else { (0, now_ns(), Vec::new()) };
         let capacity = if trace.is_some() { BATCH } else { 0 };
@@ -330,6 +343,7 @@ pub fn start() {
             comm: Handle(comm),
             rank,
             hosts,
+            pids,
             trace,
             limit,
             graph: std::env::var_os("MPI_WATCH_GRAPH").filter(|v| !v.is_empty()).map(PathBuf::from),
@@ -354,6 +368,9 @@ pub fn start() {
     WATCHING.store(limit.is_some(), Ordering::Relaxed);
     TRACING.store(trace_on, Ordering::Relaxed);
     ACTIVE.store(true, Ordering::Relaxed);
+    if limit.is_some() {
+        crate::unfollowed::open();
+    }
     crate::watch::register_thread();
 }
 
@@ -622,5 +639,6 @@ pub fn stop() {
     ACTIVE.store(false, Ordering::Relaxed);
     WATCHING.store(false, Ordering::Relaxed);
     TRACING.store(false, Ordering::Relaxed);
+    crate::unfollowed::close();
     LIMIT_NS.store(0, Ordering::Relaxed);
 }

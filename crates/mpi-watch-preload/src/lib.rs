@@ -29,14 +29,18 @@
 //!   its members);
 //! - [`layer`]: the state, the clocks, the trace's gathering; [`spool`]:
 //!   each rank's part of the trace, on its host's disk as it goes;
-//! - [`watch`]: the blocked calls, the questions between ranks, the verdict.
+//! - [`watch`]: the blocked calls, the questions between ranks, the verdict;
+//! - [`unfollowed`]: one-sided synchronisation, collective I/O and
+//!   intercommunicators, which the watch does not follow: a rank in one
+//!   notes it where the ranks of its host can read it.
 //!
 //! With an MPI 4 library, the large-count twins (`MPI_Send_c`, ...) that
 //! mpi4py calls there are interposed too. Not followed: one-sided
 //! communication, I/O, neighbourhood collectives, the collectives of
 //! intercommunicators, and the Fortran bindings (Open MPI's call the `PMPI_`
 //! functions directly). A rank blocked in one of those cannot answer the
-//! watch's questions: it is reported as silent, never blamed.
+//! watch's questions: it is named by a rank of its host (the blocking ones
+//! of [`unfollowed`]) or reported as silent, never blamed.
 
 #![allow(non_snake_case, clippy::missing_safety_doc)]
 
@@ -46,6 +50,7 @@ mod layer;
 mod p2p;
 mod requests;
 mod spool;
+mod unfollowed;
 mod watch;
 
 use std::os::raw::{c_char, c_int};

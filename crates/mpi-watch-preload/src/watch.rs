@@ -359,6 +359,7 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
     let rank = me.rank;
     let mut reports = inv.answers;
     reports.insert(rank, me);
+    read_unfollowed(&mut reports, rank, &hosts);
     let job = Job { reports: &reports, size: hosts.len() as i32 };
     let stuck = waitfor::stuck(&job);
     let later = Instant::now() + limit;
@@ -439,6 +440,35 @@ fn end_job(text: &str, job: &Job, rank: i32, hosts: &[String]) {
     wait_until_stderr_is_read(Duration::from_secs(2));
     // SAFETY: ends every rank of the job; does not return.
     unsafe { ffi::PMPI_Abort(layer::world(), EXIT_HUNG) };
+}
+
+/// A rank that did not answer, on this rank's host, may have noted that it
+/// is in a call the watch does not follow: its report says so.
+fn read_unfollowed(reports: &mut Reports, me: i32, hosts: &[String]) {
+    let Some(pids) = layer::with(|l| l.pids.clone()) else { return };
+    let mine = hosts.get(me as usize);
+    for (rank, host) in hosts.iter().enumerate() {
+        let rank = rank as i32;
+        if reports.contains_key(&rank) || Some(host) != mine {
+            continue;
+        }
+        let Some((call, seconds)) = pids.get(rank as usize).and_then(|&pid| crate::unfollowed::read(pid)) else {
+            continue;
+        };
+        reports.insert(
+            rank,
+            Report {
+                rank,
+                host: host.clone(),
+                state: State::Unfollowed { call, seconds },
+                progress: 0,
+                sent: Vec::new(),
+                received: Vec::new(),
+                collectives: Vec::new(),
+                comms: Vec::new(),
+            },
+        );
+    }
 }
 
 /// The same blocked calls, waiting for the same things (their times aside).

@@ -400,7 +400,7 @@ pub fn silent_peers(job: &Job, me: i32) -> Vec<i32> {
                 .collect(),
             What::Unknown => Vec::new(),
         })
-        .filter(|&r| r != me && !job.reports.contains_key(&r))
+        .filter(|&r| r != me && job.reports.get(&r).map_or(true, |r| matches!(r.state, State::Unfollowed { .. })))
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -418,11 +418,17 @@ pub fn lost(job: &Job, me: i32, silent: i32, seconds: f64, hosts: &[String]) -> 
             r.blocked().iter().flat_map(|call| call.ops.iter().map(move |op| clause(job, me, call, op, &[]))).collect()
         })
         .unwrap_or_default();
-    format!(
-        "lost: {}; rank {silent} on {host} has not answered for {seconds:.0} s, longer than --watch-silence \
-         allows: its host is unreachable, or it computes outside MPI for longer than that",
-        waits.join("; ")
-    )
+    let why = match job.reports.get(&silent).map(|r| &r.state) {
+        Some(State::Unfollowed { call, .. }) => format!(
+            "rank {silent} on {host} has been in {call}, which the watch does not follow, for {seconds:.0} s, \
+             longer than --watch-silence allows"
+        ),
+        _ => format!(
+            "rank {silent} on {host} has not answered for {seconds:.0} s, longer than --watch-silence allows: its \
+             host is unreachable, or it computes outside MPI for longer than that"
+        ),
+    };
+    format!("lost: {}; {why}", waits.join("; "))
 }
 
 /// The note of a rank blocked past the limit that can still be released:
@@ -466,6 +472,10 @@ pub fn waiting(job: &Job, me: i32, hosts: &[String]) -> String {
                     _ => format!("rank {peer} is running"),
                 },
                 State::Finished => finished_clause(job, *peer, me, op),
+                State::Unfollowed { call, seconds } => format!(
+                    "rank {peer} has been in {call} for {seconds:.0} s, which the watch does not follow: it cannot \
+                     tell whether that call waits for rank {me}"
+                ),
                 State::Blocked(calls) => {
                     let next = calls.first().and_then(|c| c.ops.first().map(|op| clause(job, *peer, c, op, &[])));
                     next.unwrap_or_else(|| format!("rank {peer} is blocked"))
@@ -603,6 +613,25 @@ mod tests {
         let reports = all(vec![simple(1, "MPI_Recv", recv(0, 0))]);
         assert!(waiting(&Job { reports: &reports, size: 2 }, 1, &hosts(2))
             .contains("rank 0 on node1 does not answer: it computes outside MPI"));
+    }
+
+    #[test]
+    fn a_rank_in_a_call_the_watch_does_not_follow_is_named_never_blamed() {
+        let fence = report(0, State::Unfollowed { call: "MPI_Win_fence".into(), seconds: 3.0 });
+        let reports = all(vec![fence, simple(1, "MPI_Recv", recv(0, 0))]);
+        let job = Job { reports: &reports, size: 2 };
+        assert_eq!(verdict(&job), None);
+        assert_eq!(
+            waiting(&job, 1, &hosts(2)),
+            "waiting: rank 1 waits for rank 0 (MPI_Recv, tag 0); rank 0 has been in MPI_Win_fence for 3 s, which \
+             the watch does not follow: it cannot tell whether that call waits for rank 1; not a deadlock as long \
+             as those ranks go on"
+        );
+        assert_eq!(silent_peers(&job, 1), [0]);
+        assert!(lost(&job, 1, 0, 9.0, &hosts(2)).ends_with(
+            "rank 0 on node1 has been in MPI_Win_fence, which the watch does not follow, for 9 s, longer than \
+             --watch-silence allows"
+        ));
     }
 
     #[test]

@@ -131,6 +131,9 @@ pub fn render(job: &Job, title: &str) -> String {
             None => ("silent", "no answer".to_owned(), "#ffffff", "#888", r#" stroke-dasharray="4 3""#),
             Some(State::Running) => ("running", "running".to_owned(), "#eafaf1", "#27ae60", ""),
             Some(State::Finished) => ("finished", "finished".to_owned(), "#eeeeee", "#888", ""),
+            Some(State::Unfollowed { call, .. }) => {
+                ("unfollowed", format!("in {} (not followed)", call.trim_start_matches("MPI_")), "#ffffff", "#888", "")
+            }
             Some(State::Blocked(calls)) => {
                 let names: Vec<String> = calls
                     .iter()

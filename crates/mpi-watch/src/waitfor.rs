@@ -95,6 +95,10 @@ pub enum State {
     Blocked(Vec<Blocked>),
     /// In `MPI_Finalize`: it will never send, receive or enter a collective again.
     Finished,
+    /// Did not answer, but a rank of its host read that it is in `call`,
+    /// which the watch does not follow, since `seconds` ago: it may be
+    /// released, or release others, in ways the watch cannot see.
+    Unfollowed { call: String, seconds: f64 },
 }
 
 /// Tags `first..=last`, each counted `count` times: messages counted by
