@@ -316,6 +316,16 @@ fn a_non_blocking_collective_is_waited_for_through_its_request() {
 }
 
 #[test]
+fn every_thread_of_a_rank_blocked_is_a_rank_blocked() {
+    buggy(Program::C("threads_deadlock.c"), 2, |verdict| {
+        // Rank 0's two threads are an OR: either could release it.
+        let start = "deadlock: rank 0 waits for rank 1 (MPI_Recv, tag ";
+        assert!(verdict.starts_with(start), "{verdict}");
+        assert!(verdict.ends_with("rank 1 waits for rank 0 (MPI_Recv, tag 3)"), "{verdict}");
+    });
+}
+
+#[test]
 fn python_a_barrier_against_a_receive() {
     buggy(Program::Python("barrier_vs_recv.py"), 2, |verdict| {
         assert!(

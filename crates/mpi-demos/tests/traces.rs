@@ -185,3 +185,17 @@ fn a_trace_of_ten_million_events_is_written_in_bounded_memory() {
     }
     assert_eq!((ranks, sends, receives), (2, 2 * ROUND_TRIPS, 2 * ROUND_TRIPS));
 }
+
+/// mpi4py receives with a matched probe and a matched receive; on a
+/// communicator of the odd ranks, both sides are still named as world ranks.
+#[test]
+fn a_matched_receive_on_a_split_is_traced_with_world_ranks() {
+    let python = support::python().to_str().unwrap().to_owned();
+    let script = workspace().join("crates/mpi-demos/tests/programs/split_messages.py");
+    let trace = traced("4", &[&python, script.to_str().unwrap()]);
+    assert_eq!(arrows(&trace), count([(1, 3, 4)]));
+    let receive = trace.events.iter().find(|e| e.op == Op::Recv).unwrap();
+    assert_eq!((receive.rank, receive.peer, receive.comm.as_str()), (3, 1, "other"), "{receive:?}");
+    // MPI_Mrecv, or its large-count twin where mpi4py has MPI 4.
+    assert!(receive.call.starts_with("MPI_Mrecv"), "{receive:?}");
+}
