@@ -81,11 +81,23 @@ pub enum Error {
         /// How it died.
         how: String,
     },
+    /// A task failed in its worker (its function panicked, or its result
+    /// could not be encoded), as Python's pool re-raises a task's exception
+    /// in the caller. The pool's other tasks were finished, and it can be
+    /// used again.
+    #[error("the task for {input} failed in its worker: {message}")]
+    TaskFailed {
+        /// Which input: "input index 7", or "the apply_async task".
+        input: String,
+        /// The panic's message, or the encoding error.
+        message: String,
+    },
     /// A pool worker died while running a task.
-    #[error("pool worker {pid} died ({how}) while running the task for input index {task}; the map was abandoned")]
+    #[error("pool worker {pid} died ({how}) while running the task for {task}; the map was abandoned")]
     WorkerDied {
-        /// Index in the input of the task the worker was running.
-        task: usize,
+        /// The task the worker was running: "input index 7", or "the
+        /// apply_async task".
+        task: String,
         /// The worker's pid.
         pid: i32,
         /// How it died, such as "killed by SIGKILL" or "exit status 1".

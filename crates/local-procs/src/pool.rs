@@ -14,10 +14,19 @@
 //! parent, finds the function at the same address in its own copy of the
 //! program. That is how a pool built before `map` can run any function.
 //!
+//! A task that fails (its function panics, or its result cannot be
+//! encoded) fails alone, as in Python, where the task's exception is
+//! raised again in the caller: `map` lets the chunks already in the
+//! workers finish, then returns [`Error::TaskFailed`] naming the first
+//! input that failed and the panic's message; an `apply_async` task's
+//! failure comes back from its `get`. The pool goes on.
+//!
 //! Beyond Python: when a worker dies (a crash, a signal), Python's `map`
 //! waits forever. Here `map` returns [`Error::WorkerDied`] naming the task
 //! the worker was running (or [`Error::WorkerDiedIdle`] when it held none),
-//! and the pool's workers are stopped and reaped.
+//! and the pool's workers are stopped and reaped. `join` takes the
+//! results of `apply_async` tasks that nobody has taken yet (a worker may
+//! be blocked writing one larger than a pipe holds), for their `get`.
 //!
 //! `close` tells each worker to stop with a message of its own, rather than
 //! by closing its task pipe: another fork (a second pool, a `Process`)
@@ -76,16 +85,10 @@ enum Done {
         #[serde(with = "serde_bytes")]
         outputs: Vec<u8>,
     },
-    Failed {
-        first: usize,
-        message: String,
-    },
+    /// The task failed at input `index` (a panic, or an encoding error).
+    Failed { first: usize, index: usize, message: String },
     /// The results are `len` bytes at `offset` in the worker's arena region.
-    InArena {
-        first: usize,
-        offset: usize,
-        len: usize,
-    },
+    InArena { first: usize, offset: usize, len: usize },
 }
 
 /// Runs `function` (a `fn(T) -> R` passed as an address) over a chunk.
@@ -152,7 +155,7 @@ pub struct Pool {
     /// `apply_async` tasks: the next id, and results collected (by a map
     /// that needed their workers) before their `get`.
     next_async: u64,
-    collected: std::collections::HashMap<u64, Vec<u8>>,
+    collected: std::collections::HashMap<u64, Result<Vec<u8>, String>>,
 }
 
 /// Where a pool stands.
@@ -393,6 +396,7 @@ impl Pool {
             }
         };
         let encoded = encode(std::slice::from_ref(&input))?;
+        slot(&self.progress, w).store(0, Ordering::Relaxed);
         let task = TaskOut {
             runner: run_chunk::<T, R> as Runner as usize,
             function: function as usize,
@@ -417,29 +421,30 @@ impl Pool {
         Ok(AsyncResult { id, _type: std::marker::PhantomData })
     }
 
-    /// Wait for worker `w`'s async task, and keep its result for its `get`.
+    /// Wait for worker `w`'s async task, and keep its result (or how it
+    /// failed) for its `get`; the worker is free again.
     fn collect(&mut self, w: usize) -> Result<(), Error> {
         let Some(id) = self.workers[w].reserved else { return Ok(()) };
-        match self.workers[w].results.recv() {
-            Ok(Some(Done::Ok { outputs, .. })) => {
-                self.collected.insert(id, outputs);
-                self.workers[w].busy = None;
-                self.workers[w].reserved = None;
-                Ok(())
-            }
-            Ok(Some(Done::Failed { message, .. })) => {
-                Err(Error::Io(std::io::Error::other(format!("the async task failed in its worker: {message}"))))
-            }
+        let outcome = match self.workers[w].results.recv() {
+            Ok(Some(Done::Ok { outputs, .. })) => Ok(outputs),
+            Ok(Some(Done::Failed { message, .. })) => Err(message),
             Ok(Some(Done::InArena { .. })) | Ok(None) | Err(_) => {
                 let error = self.death_of(w);
                 self.terminate();
                 self.state = PoolState::Broken;
-                Err(error)
+                return Err(error);
             }
-        }
+        };
+        self.collected.insert(id, outcome);
+        self.workers[w].busy = None;
+        self.workers[w].reserved = None;
+        Ok(())
     }
 
     fn check_running(&mut self) -> Result<(), Error> {
+        if nix::unistd::getpid() != self.creator {
+            return Err(Error::PoolNotRunning("this handle is a copy in another process: the workers are not its"));
+        }
         match self.state {
             PoolState::Running => Ok(()),
             PoolState::Mapping => {
@@ -508,8 +513,13 @@ impl Pool {
         self.state = PoolState::Mapping;
         let result = self.run_tasks(chunks, runner, function, &mut results, finished);
         if let Err(error) = result {
-            self.terminate();
-            self.state = PoolState::Broken;
+            if matches!(error, Error::TaskFailed { .. }) {
+                // Every worker is idle again: the pool goes on, as Python's.
+                self.state = PoolState::Running;
+            } else {
+                self.terminate();
+                self.state = PoolState::Broken;
+            }
             return Err(error);
         }
         self.state = PoolState::Running;
@@ -531,10 +541,18 @@ impl Pool {
     {
         let mut outstanding = total_chunks(chunks.total, chunks.chunk);
         let mut last_progress = Instant::now();
+        // A task that failed: no more chunks are handed out, and the ones in
+        // the workers are let finish, so that the pool can go on. Every
+        // chunk before a failed one was handed out first, so the lowest
+        // failed input among them is the first of the map's.
+        let mut failed: Option<(usize, String)> = None;
         while outstanding > 0 {
+            if failed.is_some() && self.workers.iter().all(|w| w.busy.is_none()) {
+                break;
+            }
             // Hand a chunk to every idle worker.
             for w in 0..self.workers.len() {
-                if self.workers[w].busy.is_none() {
+                if self.workers[w].busy.is_none() && failed.is_none() {
                     let Some(first) = chunks.fill() else { break };
                     if chunks.buffer.len() < chunks.chunk.min(chunks.total - first) {
                         return Err(chunks.miscounted());
@@ -550,6 +568,10 @@ impl Pool {
                             TaskOut { runner, function, first, arena_bytes: encoded.len(), inputs: &[] }
                         }
                     };
+                    // Its progress names this chunk from now on, even if it
+                    // dies before it reads it (written before the task goes:
+                    // after, it is the worker's alone to write).
+                    slot(&self.progress, w).store(first, Ordering::Relaxed);
                     let sent = match self.workers[w].tasks.as_mut() {
                         Some(tasks) => tasks.send_as(&task),
                         None => Err(Error::Disconnected),
@@ -587,14 +609,20 @@ impl Pool {
                         outstanding -= 1;
                         last_progress = Instant::now();
                     }
-                    Ok(Some(Done::Failed { first, message })) => {
-                        return Err(Error::Io(std::io::Error::other(format!(
-                            "the chunk starting at input {first} failed in worker: {message}"
-                        ))));
+                    Ok(Some(Done::Failed { index, message, .. })) => {
+                        self.workers[w].busy = None;
+                        outstanding -= 1;
+                        last_progress = Instant::now();
+                        if failed.as_ref().map_or(true, |(earliest, _)| index < *earliest) {
+                            failed = Some((index, message));
+                        }
                     }
                     Ok(None) | Err(_) => return Err(self.death_of(w)),
                 }
             }
+        }
+        if let Some((index, message)) = failed {
+            return Err(Error::TaskFailed { input: format!("input index {index}"), message });
         }
         if chunks.inputs.next().is_some() {
             return Err(chunks.miscounted());
@@ -660,6 +688,10 @@ impl Pool {
             _ => "stopped answering".to_owned(),
         };
         if busy {
+            let task = match self.workers[w].reserved {
+                Some(_) => "the apply_async task".to_owned(),
+                None => format!("input index {task}"),
+            };
             Error::WorkerDied { task, pid, how }
         } else {
             Error::WorkerDiedIdle { pid, how }
@@ -669,6 +701,9 @@ impl Pool {
     /// No more tasks: each worker is told to stop, and ends once it has
     /// finished its chunk. Maps are refused from now on.
     pub fn close(&mut self) {
+        if nix::unistd::getpid() != self.creator {
+            return; // a copy of the handle in a child: the workers are not its
+        }
         let stop = TaskOut { runner: 0, function: 0, first: 0, arena_bytes: 0, inputs: &[] };
         for worker in &mut self.workers {
             if let Some(mut tasks) = worker.tasks.take() {
@@ -687,6 +722,16 @@ impl Pool {
     pub fn join(&mut self, limit: Duration) -> Result<(), Error> {
         if self.state == PoolState::Running {
             return Err(Error::PoolNotRunning("join needs close() or terminate() first"));
+        }
+        if nix::unistd::getpid() != self.creator {
+            return Err(Error::PoolNotRunning("this handle is a copy in another process: the workers are not its"));
+        }
+        // An async result nobody has taken yet: the worker may be blocked
+        // writing it (a pipe holds 64 KiB); take it now, for its `get`.
+        for w in 0..self.workers.len() {
+            if self.workers[w].reserved.is_some() && self.state == PoolState::Closed {
+                self.collect(w)?;
+            }
         }
         let deadline = Instant::now() + limit;
         let mut killed = Vec::new();
@@ -737,7 +782,11 @@ impl<R: DeserializeOwned + 'static> AsyncResult<R> {
                 .ok_or(Error::PoolNotRunning("its worker was stopped before the result came"))?;
             pool.collect(w)?;
         }
-        let bytes = pool.collected.remove(&self.id).ok_or(Error::Disconnected)?;
+        let bytes = pool
+            .collected
+            .remove(&self.id)
+            .ok_or(Error::Disconnected)?
+            .map_err(|message| Error::TaskFailed { input: "the apply_async task".to_owned(), message })?;
         let mut results: Vec<R> = decode(&bytes)?;
         results.pop().ok_or(Error::Disconnected)
     }
@@ -855,21 +904,35 @@ fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: &AtomicUsiz
         if task.runner == 0 {
             return; // close(): stop
         }
-        let reply = if task.arena_bytes > 0 {
-            // SAFETY: a task with arena bytes carries the address of an
-            // ArenaRunner instantiated in the parent, which this worker is a
-            // fork of: same program, same address.
-            let runner: ArenaRunner = unsafe { std::mem::transmute::<usize, ArenaRunner>(task.runner) };
-            let (offset, len) = runner(task.function, region, task.arena_bytes, task.first, progress);
-            Done::InArena { first: task.first, offset, len }
-        } else {
-            // SAFETY: as above, for the address of a Runner.
-            let runner: Runner = unsafe { std::mem::transmute::<usize, Runner>(task.runner) };
-            match runner(task.function, &task.inputs, task.first, progress) {
-                Ok(outputs) => Done::Ok { first: task.first, outputs },
-                Err(e) => Done::Failed { first: task.first, message: e.to_string() },
+        // A task that panics fails alone: its message goes back to the
+        // caller, and the worker takes the next task (Python's pool does
+        // the same with a task's exception).
+        let first = task.first;
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if task.arena_bytes > 0 {
+                // SAFETY: a task with arena bytes carries the address of an
+                // ArenaRunner instantiated in the parent, which this worker
+                // is a fork of: same program, same address.
+                let runner: ArenaRunner = unsafe { std::mem::transmute::<usize, ArenaRunner>(task.runner) };
+                let (offset, len) = runner(task.function, &mut *region, task.arena_bytes, first, progress);
+                Done::InArena { first, offset, len }
+            } else {
+                // SAFETY: as above, for the address of a Runner.
+                let runner: Runner = unsafe { std::mem::transmute::<usize, Runner>(task.runner) };
+                match runner(task.function, &task.inputs, first, progress) {
+                    Ok(outputs) => Done::Ok { first, outputs },
+                    Err(e) => Done::Failed { first, index: first, message: e.to_string() },
+                }
             }
-        };
+        }));
+        let reply = ran.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".to_owned());
+            Done::Failed { first, index: progress.load(Ordering::Relaxed), message: format!("panicked: {message}") }
+        });
         if done.send(&reply).is_err() {
             return;
         }

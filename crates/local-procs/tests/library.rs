@@ -184,3 +184,37 @@ fn the_rest_of_multiprocessings_vocabulary_works_across_processes() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert!(run.stdout.contains(&format!("pool with cores: {cores} workers for {cores} cores")), "{}", run.describe());
 }
+
+#[test]
+fn a_failed_task_is_an_error_naming_its_input_and_the_pool_goes_on() {
+    let run = check("pool-task-fails");
+    for line in [
+        "map: Err(\"the task for input index 7 failed in its worker: panicked: seven is not allowed\")",
+        "map again: Ok(true)",
+        "map of strings: Err(\"the task for input index 10 failed in its worker: panicked: 10 is not below ten\")",
+        "async get: Err(\"the task for the apply_async task failed in its worker: panicked: seven is not allowed\")",
+        "async after: Ok(144)",
+        "map after async: Ok(true)",
+        "join: Ok(())",
+    ] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.describe());
+    }
+}
+
+#[test]
+fn an_async_result_larger_than_a_pipe_survives_close_and_join() {
+    let run = check("pool-async-large-after-close");
+    assert!(run.stdout.contains("join: Ok(())"), "{}", run.describe());
+    assert!(run.stdout.contains("get: Ok(true)"), "{}", run.describe());
+}
+
+#[test]
+fn a_pool_handle_in_a_child_acts_on_nothing() {
+    let run = check("pool-used-in-child");
+    assert!(
+        run.stdout.contains("child map: Err(\"the pool is not running: this handle is a copy in another process"),
+        "{}",
+        run.describe()
+    );
+    assert!(run.stdout.contains("parent map after: Ok(true)"), "{}", run.describe());
+}

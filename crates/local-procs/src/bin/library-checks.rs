@@ -4,7 +4,8 @@
 //!
 //! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
-//! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child`
+//! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
+//! pool-task-fails | pool-async-large-after-close | pool-used-in-child`
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,26 @@ use local_procs::{
 
 fn square(x: u64) -> u64 {
     x * x
+}
+
+/// Fails on one input, as a task of a learner's may.
+fn fails_at_seven(x: u64) -> u64 {
+    if x == 7 {
+        panic!("seven is not allowed");
+    }
+    x * x
+}
+
+/// Fails on a string that is not a number below ten.
+fn parse_below_ten(text: String) -> u8 {
+    let n: u8 = text.parse().expect("a number");
+    assert!(n < 10, "{n} is not below ten");
+    n
+}
+
+/// A result larger than a pipe holds.
+fn bytes(n: usize) -> Vec<u8> {
+    vec![7; n]
 }
 
 fn power(base: u64, exponent: u32) -> u64 {
@@ -232,6 +253,49 @@ fn main() {
         // The child's copy of the parent's pool (fork copies it), dropped in
         // the child, must leave the parent's workers alone: a handle acts
         // only in the process that made it.
+        // A task that fails (panics) comes back as an error naming its
+        // input and message, in map as in apply_async; the pool goes on.
+        "pool-task-fails" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            println!("map: {:?}", pool.map(fails_at_seven, 0..100u64).map_err(|e| e.to_string()));
+            println!("map again: {:?}", pool.map(square, 0..100u64).map(|r| r == squares(100)));
+            let strings: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+            let failed = pool.map(parse_below_ten, strings).map_err(|e| e.to_string());
+            println!("map of strings: {failed:?}");
+            let bad = pool.apply_async(fails_at_seven, 7).expect("started");
+            println!("async get: {:?}", bad.get(&mut pool).map_err(|e| e.to_string()));
+            let good = pool.apply_async(square, 12).expect("started");
+            println!("async after: {:?}", good.get(&mut pool).map_err(|e| e.to_string()));
+            println!("map after async: {:?}", pool.map(square, 0..10u64).map(|r| r == squares(10)));
+            pool.close();
+            println!("join: {:?}", pool.join(Duration::from_secs(30)).map_err(|e| e.to_string()));
+        }
+        // An async result larger than a pipe holds, not yet taken when the
+        // pool is closed: join takes it, the worker ends, get has it.
+        "pool-async-large-after-close" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            let pending = pool.apply_async(bytes, 1 << 20).expect("started");
+            pool.close();
+            println!("join: {:?}", pool.join(Duration::from_secs(20)).map_err(|e| e.to_string()));
+            let got = pending.get(&mut pool).map(|v| v.len() == 1 << 20 && v.iter().all(|&b| b == 7));
+            println!("get: {:?}", got.map_err(|e| e.to_string()));
+        }
+        // A pool handle in a child (fork copies it) acts on nothing: the
+        // workers are the parent's.
+        "pool-used-in-child" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            let address = &mut pool as *mut Pool as usize;
+            let mut child = Process::new(move || {
+                // SAFETY: the child's memory is a copy of the parent's: the
+                // address holds the child's own copy of the pool.
+                let copy = unsafe { &mut *(address as *mut Pool) };
+                println!("child map: {:?}", copy.map(square, 0..4u64).map_err(|e| e.to_string()));
+                copy.close();
+            });
+            child.start().expect("the child starts");
+            child.join().expect("the child ends");
+            println!("parent map after: {:?}", pool.map(square, 0..10u64).map(|r| r == squares(10)));
+        }
         "pool-dropped-in-child" => {
             let mut pool = Pool::new(2).expect("a pool");
             let address = &mut pool as *mut Pool as usize;
