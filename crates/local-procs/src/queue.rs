@@ -61,7 +61,7 @@ impl QueueState {
     /// process died holding the lock.
     fn check(&self, guard: &MutexGuard<'_>) -> Result<(), Error> {
         if guard.owner_died() {
-            self.broken.store(true, Ordering::Relaxed);
+            self.break_and_wake();
             return Err(Error::QueueBroken("a process died while it was changing it; items may be lost"));
         }
         if self.broken.load(Ordering::Relaxed) {
@@ -72,8 +72,17 @@ impl QueueState {
 
     /// Declare the queue broken: its bookkeeping does not add up.
     fn corrupt(&self) -> Error {
-        self.broken.store(true, Ordering::Relaxed);
+        self.break_and_wake();
         Error::QueueBroken("an item's length does not fit the bytes in use")
+    }
+
+    /// Mark the queue broken, and wake every process asleep in it, so that
+    /// each sees it and returns the error instead of sleeping on.
+    fn break_and_wake(&self) {
+        if !self.broken.swap(true, Ordering::Relaxed) {
+            self.not_empty.notify_all();
+            self.not_full.notify_all();
+        }
     }
 }
 
@@ -157,6 +166,12 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         self.shared.get().getters.load(Ordering::Relaxed)
     }
 
+    /// Processes waiting in `put` now (for tests, as `waiting_getters`).
+    #[doc(hidden)]
+    pub fn waiting_putters(&self) -> usize {
+        self.shared.get().putters.load(Ordering::Relaxed)
+    }
+
     /// Take the queue's lock and end the process at once, holding it: what a
     /// process killed in the middle of a `put` or `get` leaves (for tests).
     #[doc(hidden)]
@@ -196,11 +211,13 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         }
         while capacity - state.used.load(Ordering::Relaxed).min(capacity) < needed {
             state.putters.fetch_add(1, Ordering::Relaxed);
-            let woken = state.not_full.wait(&guard, deadline.map(|(at, _)| at));
+            state.not_full.wait(&guard, Some(next_look(deadline)));
             state.putters.fetch_sub(1, Ordering::Relaxed);
             state.check(&guard)?;
-            if !woken && capacity - state.used.load(Ordering::Relaxed) < needed {
-                return Err(Error::Timeout(deadline.map(|(_, limit)| limit).unwrap_or_default()));
+            if let Some((at, limit)) = deadline {
+                if Instant::now() >= at && capacity - state.used.load(Ordering::Relaxed) < needed {
+                    return Err(Error::Timeout(limit));
+                }
             }
         }
         if state.head.load(Ordering::Relaxed) >= capacity || state.used.load(Ordering::Relaxed) > capacity {
@@ -253,7 +270,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                     }
                 }
                 state.getters.fetch_add(1, Ordering::Relaxed);
-                state.not_empty.wait(&guard, deadline.map(|(at, _)| at));
+                state.not_empty.wait(&guard, Some(next_look(deadline)));
                 state.getters.fetch_sub(1, Ordering::Relaxed);
                 broken(&guard, &mut payload, &mut self.scratch)?;
             }
@@ -287,6 +304,18 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         self.scratch = payload;
         Ok(item?)
     }
+}
+
+/// How long a sleeper sleeps before it takes the lock again to look: a
+/// process that died holding the lock is seen by the next locker, so a
+/// sleeper that nobody wakes still learns, within this time, that the
+/// queue is broken.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+/// When a sleeper next looks: its deadline, or sooner.
+fn next_look(deadline: Option<(Instant, Duration)>) -> Instant {
+    let soon = Instant::now() + LOOK_EVERY;
+    deadline.map_or(soon, |(at, _)| at.min(soon))
 }
 
 /// Copy `bytes` into the ring at `at`, wrapping; returns the offset after.

@@ -218,3 +218,13 @@ fn a_pool_handle_in_a_child_acts_on_nothing() {
     );
     assert!(run.stdout.contains("parent map after: Ok(true)"), "{}", run.describe());
 }
+
+#[test]
+fn a_queue_broken_by_a_dead_holder_wakes_everyone_asleep_in_it() {
+    let run = check("queue-broken-wakes-sleepers");
+    let broken = "the queue is broken: a process died while it was changing it; items may be lost";
+    for name in ["consumer-1", "consumer-2", "producer"] {
+        assert!(run.stdout.contains(&format!("{name}: {broken}")), "{name}: {}", run.describe());
+        assert!(run.stdout.contains(&format!("{name} ended: Ok(Some(0))")), "{name}: {}", run.describe());
+    }
+}

@@ -5,7 +5,7 @@
 //! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
-//! pool-task-fails | pool-async-large-after-close | pool-used-in-child`
+//! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers`
 
 use std::time::{Duration, Instant};
 
@@ -173,6 +173,44 @@ fn main() {
             println!("child: {:?}", child.join().map_err(|e| e.to_string()));
             println!("get: {:?}", queue.get_timeout(Duration::from_secs(5)).map_err(|e| e.to_string()));
             println!("put: {:?}", queue.put(&2).map_err(|e| e.to_string()));
+        }
+        // Processes asleep in a queue when another dies holding its lock
+        // wake up and say it is broken, even if nobody else touches the
+        // queue: a consumer on an empty queue, a producer on a full one.
+        "queue-broken-wakes-sleepers" => {
+            let empty: Queue<u32> = Queue::new().expect("a queue");
+            let full: Queue<u32> = Queue::with_capacity(64).expect("a small queue");
+            let mut filler = full.clone();
+            while filler.put_timeout(&u32::MAX, Duration::from_millis(50)).is_ok() {}
+            let mut sleepers = Vec::new();
+            for name in ["consumer-1", "consumer-2"] {
+                let mut queue = empty.clone();
+                let mut process = Process::new(move || match queue.get() {
+                    Ok(item) => println!("{name} got {item}"),
+                    Err(error) => println!("{name}: {error}"),
+                })
+                .with_name(name);
+                process.start().expect("a consumer starts");
+                sleepers.push(process);
+            }
+            let mut queue = full.clone();
+            let mut producer = Process::new(move || match queue.put(&7) {
+                Ok(()) => println!("producer put"),
+                Err(error) => println!("producer: {error}"),
+            })
+            .with_name("producer");
+            producer.start().expect("the producer starts");
+            sleepers.push(producer);
+            until("every sleeper sleeps", || empty.waiting_getters() == 2 && full.waiting_putters() == 1);
+            for queue in [empty.clone(), full.clone()] {
+                let mut child = Process::new(move || queue.die_holding_the_lock());
+                child.start().expect("the child starts");
+                child.join().expect("the child ends");
+            }
+            for mut sleeper in sleepers {
+                let ended = sleeper.join_timeout(Duration::from_secs(10)).map_err(|e| e.to_string());
+                println!("{} ended: {ended:?}", sleeper.name());
+            }
         }
         // A consumer killed while it waits leaves the queue working: the
         // next consumer is woken by the next put.
