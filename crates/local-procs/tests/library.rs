@@ -228,3 +228,21 @@ fn a_queue_broken_by_a_dead_holder_wakes_everyone_asleep_in_it() {
         assert!(run.stdout.contains(&format!("{name} ended: Ok(Some(0))")), "{name}: {}", run.describe());
     }
 }
+
+/// Each primitive's defining property, so that a primitive that does
+/// nothing fails here by name: a lock that does not lock, a barrier that
+/// does not reset, an event that does not wait, a panic that exits 0, a
+/// queue without its bound.
+#[test]
+fn each_primitive_does_what_it_is_for() {
+    let run = check("primitives");
+    for (what, line) in [
+        ("a lock lets one process in", "lock: most inside at once: 1"),
+        ("a barrier holds every round", "barrier: 12 events, every round held until both arrived: true"),
+        ("an event's wait waits for set", "event: before set the waiter had 0, after: set seen true"),
+        ("a panicking child ends with 1", "panicking child: Ok(1)"),
+        ("a small ring wraps and loses nothing", "queue: every item once: true"),
+    ] {
+        assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
+    }
+}

@@ -5,12 +5,13 @@
 //! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
-//! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers`
+//! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
+//! primitives`
 
 use std::time::{Duration, Instant};
 
 use local_procs::{
-    active_children, current_name, exit_cleanup, parent_process, Array, Barrier, Condition, Event, Pool, Process,
+    active_children, current_name, exit_cleanup, parent_process, Array, Barrier, Condition, Event, Lock, Pool, Process,
     Queue, Semaphore, Value,
 };
 
@@ -211,6 +212,136 @@ fn main() {
                 let ended = sleeper.join_timeout(Duration::from_secs(10)).map_err(|e| e.to_string());
                 println!("{} ended: {ended:?}", sleeper.name());
             }
+        }
+        // Each primitive's defining property, watched from outside so that
+        // a primitive that did nothing would show: a lock that excludes, a
+        // barrier that holds every round, an event whose wait waits, a
+        // panicking child's exit code, a queue whose ring wraps while full.
+        "primitives" => {
+            let limit = Duration::from_secs(20);
+            // Lock: three processes each enter a section 40 times; how
+            // many were ever inside at once?
+            let lock = Lock::new().expect("a lock");
+            let (inside, most) = (Value::new(0u32).expect("a value"), Value::new(0u32).expect("a value"));
+            let mut workers: Vec<Process> = (0..3)
+                .map(|_| {
+                    let (lock, inside, most) = (lock.clone(), inside.clone(), most.clone());
+                    Process::new(move || {
+                        for _ in 0..40 {
+                            let _held = lock.acquire();
+                            let now = {
+                                let mut n = inside.lock();
+                                *n += 1;
+                                *n
+                            };
+                            most.set(most.get().max(now));
+                            std::thread::sleep(Duration::from_micros(500));
+                            *inside.lock() -= 1;
+                        }
+                    })
+                })
+                .collect();
+            for p in &mut workers {
+                p.start().expect("start");
+            }
+            for p in &mut workers {
+                p.join().expect("join");
+            }
+            println!("lock: most inside at once: {}", most.get());
+
+            // Barrier: two parties, three rounds; the second party is slow
+            // to arrive each round. Every arrival of a round must come
+            // before every passing of it.
+            let barrier = Barrier::new(2).expect("a barrier");
+            let log: Queue<(u8, u8, bool)> = Queue::new().expect("a queue");
+            let mut parties: Vec<Process> = (0..2u8)
+                .map(|party| {
+                    let (barrier, mut log) = (barrier.clone(), log.clone());
+                    Process::new(move || {
+                        for round in 0..3u8 {
+                            if party == 1 {
+                                std::thread::sleep(Duration::from_millis(100));
+                            }
+                            log.put(&(party, round, false)).expect("put");
+                            barrier.wait_timeout(limit).expect("the barrier");
+                            log.put(&(party, round, true)).expect("put");
+                        }
+                    })
+                })
+                .collect();
+            for p in &mut parties {
+                p.start().expect("start");
+            }
+            for p in &mut parties {
+                p.join().expect("join");
+            }
+            let mut log = log;
+            let mut events = Vec::new();
+            while let Ok(Some(event)) = log.try_get() {
+                events.push(event);
+            }
+            let held = (0..3u8).all(|round| {
+                let last_arrival = events.iter().rposition(|&(_, r, passed)| r == round && !passed);
+                let first_pass = events.iter().position(|&(_, r, passed)| r == round && passed);
+                matches!((last_arrival, first_pass), (Some(a), Some(p)) if a < p)
+            });
+            println!("barrier: {} events, every round held until both arrived: {held}", events.len());
+
+            // Event: a child waits (no limit) and then looks at the flag.
+            let flag = Event::new().expect("an event");
+            let (waiter, seen) = (flag.clone(), Value::new(0u8).expect("a value"));
+            let answer = seen.clone();
+            let mut child = Process::new(move || {
+                waiter.wait();
+                answer.set(1 + u8::from(waiter.is_set()));
+            });
+            child.start().expect("start");
+            std::thread::sleep(Duration::from_millis(200));
+            let early = seen.get();
+            flag.set();
+            child.join().expect("join");
+            println!("event: before set the waiter had {}, after: set seen {}", early, seen.get() == 2);
+
+            // A child that panics ends with status 1, never 0.
+            let mut child = Process::new(|| panic!("on purpose"));
+            child.start().expect("start");
+            println!("panicking child: {:?}", child.join().map_err(|e| e.to_string()));
+
+            // Queue: a small ring, full most of the time, wrapped many times
+            // by a producer and two consumers: every item arrives once.
+            let queue: Queue<u32> = Queue::with_capacity(40).expect("a small queue");
+            let mut producer_queue = queue.clone();
+            let mut producer = Process::new(move || {
+                for i in 0..3000u32 {
+                    producer_queue.put(&i).expect("put");
+                }
+            });
+            let got: Queue<u32> = Queue::with_capacity(1 << 16).expect("a queue");
+            let mut consumers: Vec<Process> = (0..2)
+                .map(|_| {
+                    let (mut queue, mut got) = (queue.clone(), got.clone());
+                    Process::new(move || {
+                        while let Ok(item) = queue.get_timeout(Duration::from_millis(500)) {
+                            got.put(&item).expect("put");
+                        }
+                    })
+                })
+                .collect();
+            producer.start().expect("start");
+            for c in &mut consumers {
+                c.start().expect("start");
+            }
+            producer.join().expect("join");
+            for c in &mut consumers {
+                c.join().expect("join");
+            }
+            let mut got = got;
+            let mut items = Vec::new();
+            while let Ok(Some(item)) = got.try_get() {
+                items.push(item);
+            }
+            items.sort_unstable();
+            println!("queue: every item once: {}", items == (0..3000).collect::<Vec<u32>>());
         }
         // A consumer killed while it waits leaves the queue working: the
         // next consumer is woken by the next put.
