@@ -422,7 +422,11 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
 }
 
 /// Say the verdict, draw it if asked, tell the others, and end the job.
+/// Once per rank: another thread of it may have concluded too.
 fn end_job(text: &str, job: &Job, rank: i32, hosts: &[String]) {
+    if with(|w| std::mem::replace(&mut w.verdict, true)) {
+        return;
+    }
     say(text);
     if let Some(file) = layer::with(|l| l.graph.clone()).flatten() {
         let svg = mpi_watch::graph::render(job, &format!("The watch's verdict ({} ranks)", job.size));
