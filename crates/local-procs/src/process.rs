@@ -65,8 +65,23 @@ struct Identity {
 
 static IDENTITY: Mutex<Identity> = Mutex::new(Identity { path: Vec::new(), counter: 0, name: String::new() });
 
-/// Children started and not yet joined: (pid, daemon).
-static CHILDREN: Mutex<Vec<(Pid, bool)>> = Mutex::new(Vec::new());
+/// A child started and not yet joined.
+struct Child {
+    pid: Pid,
+    daemon: bool,
+    /// Its `Process` was dropped without `join`: nobody will collect its
+    /// end, so the library reaps it (at the next `start` or
+    /// `active_children`), as Python does, rather than leave a zombie.
+    handle_dropped: bool,
+}
+
+/// Children started and not yet joined.
+static CHILDREN: Mutex<Vec<Child>> = Mutex::new(Vec::new());
+
+/// Reap the children whose handles were dropped and that have ended.
+fn reap_dropped() {
+    lock(&CHILDREN).retain(|child| !(child.handle_dropped && matches!(wait(child.pid, true), Ok(Some(_)) | Err(_))));
+}
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -165,6 +180,9 @@ impl Process {
         if self.state != State::Initial {
             return Err(Error::AlreadyStarted(self.name.clone()));
         }
+        // Children whose handles were dropped and that have ended are
+        // reaped now, as Python's start does.
+        reap_dropped();
         let threads = fork_safety(std::fs::read_to_string("/proc/self/stat"))?;
         if threads > 1 {
             return Err(Error::MultiThreaded(threads));
@@ -191,7 +209,7 @@ impl Process {
                 // the child alone.
                 drop(self.target.take());
                 self.state = State::Started(child);
-                lock(&CHILDREN).push((child, self.daemon));
+                lock(&CHILDREN).push(Child { pid: child, daemon: self.daemon, handle_dropped: false });
                 Ok(())
             }
         }
@@ -322,7 +340,20 @@ impl Process {
     fn stopped(&mut self, pid: Pid, code: i32) {
         self.state = State::Stopped(pid, code);
         self.signalled = false;
-        lock(&CHILDREN).retain(|(child, _)| *child != pid);
+        lock(&CHILDREN).retain(|child| child.pid != pid);
+    }
+}
+
+/// A handle dropped while its child runs or waits to be reaped: the
+/// library reaps the child once it has ended (its exit code is lost with
+/// the handle).
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let State::Started(pid) = self.state {
+            if let Some(child) = lock(&CHILDREN).iter_mut().find(|c| c.pid == pid) {
+                child.handle_dropped = true;
+            }
+        }
     }
 }
 
@@ -454,12 +485,14 @@ fn exit_now(code: i32) -> ! {
 }
 
 /// The children started and not yet joined that are still running
-/// (Python's `active_children()`), as pids. It only looks: a child that has
-/// ended stays for its `Process` to reap, with its exit code.
+/// (Python's `active_children()`), as pids. It reaps the children whose
+/// handles were dropped and that have ended; a child that has ended and
+/// still has its `Process` stays for it to reap, with its exit code.
 pub fn active_children() -> Vec<Pid> {
+    reap_dropped();
     lock(&CHILDREN)
         .iter()
-        .map(|(pid, _)| *pid)
+        .map(|child| child.pid)
         .filter(|pid| {
             // SAFETY: waitid with WNOWAIT reports whether our child has
             // exited without reaping it; the siginfo is ours to fill.
@@ -489,13 +522,13 @@ pub fn parent_process() -> Option<Pid> {
 /// calls it when its target returns.
 pub fn exit_cleanup() {
     let children = std::mem::take(&mut *lock(&CHILDREN));
-    for (pid, daemon) in &children {
-        if *daemon {
-            let _ = kill(*pid, Signal::SIGTERM);
+    for child in &children {
+        if child.daemon {
+            let _ = kill(child.pid, Signal::SIGTERM);
         }
     }
-    for (pid, _) in children {
-        let _ = wait_blocking(pid);
+    for child in children {
+        let _ = wait_blocking(child.pid);
     }
 }
 

@@ -246,3 +246,10 @@ fn each_primitive_does_what_it_is_for() {
         assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
     }
 }
+
+#[test]
+fn children_of_dropped_handles_are_reaped_at_the_next_start() {
+    let run = check("dropped-handles-reaped");
+    assert!(run.stdout.contains("the last one, ended, is a zombie: true"), "{}", run.describe());
+    assert!(run.stdout.contains("left after the next start: 0"), "{}", run.describe());
+}

@@ -6,7 +6,7 @@
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives`
+//! primitives | dropped-handles-reaped`
 
 use std::time::{Duration, Instant};
 
@@ -342,6 +342,30 @@ fn main() {
             }
             items.sort_unstable();
             println!("queue: every item once: {}", items == (0..3000).collect::<Vec<u32>>());
+        }
+        // Handles dropped without join: their children, once ended, are
+        // reaped by the next start (as Python's), not left as zombies.
+        "dropped-handles-reaped" => {
+            let pids: Vec<i32> = (0..20)
+                .map(|_| {
+                    let mut child = Process::new(|| {});
+                    child.start().expect("start");
+                    child.pid().expect("started").as_raw()
+                })
+                .collect();
+            let zombie = |pid: &i32| {
+                std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+            };
+            // Each start reaped the ended children dropped before it; the
+            // last one has had no start after it.
+            let gone = |pid: &i32| !std::path::Path::new(&format!("/proc/{pid}")).exists();
+            until("the dropped children have ended", || pids.iter().all(|p| zombie(p) || gone(p)));
+            println!("the last one, ended, is a zombie: {}", zombie(&pids[19]));
+            let mut next = Process::new(|| {});
+            next.start().expect("start");
+            next.join().expect("join");
+            println!("left after the next start: {}", pids.iter().filter(|p| !gone(p)).count());
         }
         // A consumer killed while it waits leaves the queue working: the
         // next consumer is woken by the next put.
