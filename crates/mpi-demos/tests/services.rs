@@ -44,6 +44,7 @@ fn running_outside_namespaces(name: &str) -> Vec<i32> {
 }
 
 #[test]
+#[ignore = "checks this machine's services: meaningful on a fresh machine only; make test runs it under CI"]
 fn no_service_installed_for_the_course_runs_or_starts_at_boot() {
     let test = "no_service_installed_for_the_course_runs_or_starts_at_boot";
     if !std::env::var("CI").is_ok_and(|ci| ci == "true") {
