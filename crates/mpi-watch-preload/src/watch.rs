@@ -257,7 +257,9 @@ pub fn service() {
     SERVICING.store(false, Ordering::Release);
 }
 
-/// The next message of the layer's, if one has come.
+/// The next message of the watch's, if one has come. Only the watch's own
+/// tags: the trace's chunks travel on the same communicator at
+/// `MPI_Finalize`, for rank 0 alone to take.
 fn take_message(comm: ffi::MPI_Comm) -> Option<(c_int, c_int, Vec<u8>)> {
     // SAFETY: a matched probe and its receive on the layer's communicator,
     // into a buffer of the probed size.
@@ -265,7 +267,12 @@ fn take_message(comm: ffi::MPI_Comm) -> Option<(c_int, c_int, Vec<u8>)> {
         let mut flag: c_int = 0;
         let mut message = std::mem::zeroed();
         let mut status: ffi::MPI_Status = std::mem::zeroed();
-        ffi::PMPI_Improbe(layer::any_source(), layer::any_tag(), comm, &mut flag, &mut message, &mut status);
+        for tag in [TAG_QUERY, TAG_ANSWER, TAG_VERDICT] {
+            ffi::PMPI_Improbe(layer::any_source(), tag, comm, &mut flag, &mut message, &mut status);
+            if flag != 0 {
+                break;
+            }
+        }
         if flag == 0 {
             return None;
         }
@@ -372,14 +379,19 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
             w.ask_after.insert(token, later);
             w.noted.insert(token)
         });
-        if lowest_blocked != Some(rank) || with(|w| w.verdict) {
+        if with(|w| w.verdict) {
             return;
         }
-        if first_time {
+        if first_time && lowest_blocked == Some(rank) {
             say(&diagnosis::waiting(&job, rank, &hosts));
         }
-        // With a limit on silence (--watch-silence), a rank this one waits
-        // for that has not answered for that long is taken as lost.
+        // With a limit on silence (--watch-silence), a rank waited for that
+        // has not answered for that long is taken as lost; the lowest rank
+        // blocked past the limit that waits for a silent one says so.
+        let waits_for_silence = |r: &&Report| long(r) && !diagnosis::silent_peers(&job, r.rank).is_empty();
+        if reports.values().find(waits_for_silence).map(|r| r.rank) != Some(rank) {
+            return;
+        }
         let silent = diagnosis::silent_peers(&job, rank);
         let now = Instant::now();
         let longest = with(|w| {
@@ -412,9 +424,6 @@ fn conclude(token: u64, inv: Investigation, limit: Duration) {
     let still_finished = finished_then.iter().all(|r| reports.get(r).is_some_and(|x| x.state == State::Finished));
     if moved || !still_finished || waitfor::stuck(&Job { reports: &first, size: job.size }) != stuck {
         ask_everyone(token, None);
-        return;
-    }
-    if with(|w| w.verdict) {
         return;
     }
     let Some(text) = diagnosis::verdict(&job) else { return };
