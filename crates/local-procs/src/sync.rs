@@ -34,6 +34,16 @@ pub struct LockGuard<'a> {
     _held: MutexGuard<'a>,
 }
 
+impl LockGuard<'_> {
+    /// Did a process die holding this lock, just before this guard took
+    /// it? Whatever the lock protects may then be half-updated: check it,
+    /// or refuse to go on. (Python has no such signal: a lock whose holder
+    /// died stays locked forever.)
+    pub fn previous_holder_died(&self) -> bool {
+        self._held.owner_died()
+    }
+}
+
 impl Lock {
     /// A new, unlocked lock.
     pub fn new() -> Result<Self, Error> {

@@ -61,6 +61,14 @@ pub struct ArrayGuard<'a, T: Plain> {
     items: &'a mut [T],
 }
 
+impl<T: Plain> ArrayGuard<'_, T> {
+    /// Did a process die holding this array's lock, just before this guard
+    /// took it? It may have left the elements half-written.
+    pub fn previous_holder_died(&self) -> bool {
+        self._held.owner_died()
+    }
+}
+
 impl<T: Plain> Deref for ArrayGuard<'_, T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
@@ -158,6 +166,14 @@ pub struct Value<T: Plain> {
 /// Holding a value's lock.
 pub struct ValueGuard<'a, T: Plain> {
     array: ArrayGuard<'a, T>,
+}
+
+impl<T: Plain> ValueGuard<'_, T> {
+    /// Did a process die holding this value's lock, just before this guard
+    /// took it? It may have left the value half-written.
+    pub fn previous_holder_died(&self) -> bool {
+        self.array.previous_holder_died()
+    }
 }
 
 impl<T: Plain> Deref for ValueGuard<'_, T> {

@@ -253,3 +253,16 @@ fn children_of_dropped_handles_are_reaped_at_the_next_start() {
     assert!(run.stdout.contains("the last one, ended, is a zombie: true"), "{}", run.describe());
     assert!(run.stdout.contains("left after the next start: 0"), "{}", run.describe());
 }
+
+#[test]
+fn a_guard_says_when_the_previous_holder_died_holding_it() {
+    let run = check("dead-holder");
+    for line in [
+        "lock: previous holder died: true",
+        "lock again: previous holder died: false",
+        "value: previous holder died: true, value 1",
+        "value again: previous holder died: false",
+    ] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.describe());
+    }
+}

@@ -6,7 +6,7 @@
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives | dropped-handles-reaped`
+//! primitives | dropped-handles-reaped | dead-holder`
 
 use std::time::{Duration, Instant};
 
@@ -342,6 +342,29 @@ fn main() {
             }
             items.sort_unstable();
             println!("queue: every item once: {}", items == (0..3000).collect::<Vec<u32>>());
+        }
+        // A process that dies holding a lock (or a value's): the next guard
+        // says so, once; the one after it does not.
+        "dead-holder" => {
+            let lock = Lock::new().expect("a lock");
+            let value = Value::new(0u64).expect("a value");
+            let (dying_lock, dying_value) = (lock.clone(), value.clone());
+            let mut child = Process::new(move || {
+                std::mem::forget(dying_lock.acquire());
+                let mut half = dying_value.lock();
+                *half = 1;
+                std::mem::forget(half); // and ends, holding both
+            });
+            child.start().expect("start");
+            child.join().expect("join");
+            let first = lock.acquire_timeout(Duration::from_secs(5)).expect("the lock is taken over");
+            println!("lock: previous holder died: {}", first.previous_holder_died());
+            drop(first);
+            println!("lock again: previous holder died: {}", lock.acquire().previous_holder_died());
+            let guard = value.lock();
+            println!("value: previous holder died: {}, value {}", guard.previous_holder_died(), *guard);
+            drop(guard);
+            println!("value again: previous holder died: {}", value.lock().previous_holder_died());
         }
         // Handles dropped without join: their children, once ended, are
         // reaped by the next start (as Python's), not left as zombies.
