@@ -114,7 +114,6 @@ pub struct Layer {
     /// Every rank's process id, for what a rank of the same host can read.
     pub pids: Vec<i32>,
     pub trace: Option<PathBuf>,
-    pub limit: Option<Duration>,
     /// Where to draw the verdict's wait-for graph (`MPI_WATCH_GRAPH`).
     pub graph: Option<PathBuf>,
     /// How long a rank waited for may stay silent before it is taken as
@@ -345,7 +344,6 @@ pub fn start() {
             hosts,
             pids,
             trace,
-            limit,
             graph: std::env::var_os("MPI_WATCH_GRAPH").filter(|v| !v.is_empty()).map(PathBuf::from),
             silence: std::env::var("MPI_WATCH_SILENCE")
                 .ok()
@@ -467,7 +465,7 @@ impl Layer {
 
     /// Count a send, for the watch's report of what this rank sent.
     pub fn count_send(&mut self, peer: i32, comm: ffi::MPI_Comm, tag: c_int) {
-        if self.limit.is_some() && peer >= 0 {
+        if watching() && peer >= 0 {
             let id = self.comms.id(comm);
             *self.sent.entry((peer, id, tag)).or_insert(0) += 1;
         }
@@ -475,7 +473,7 @@ impl Layer {
 
     /// Count a receive, for the watch's report of what this rank received.
     pub fn count_received(&mut self, peer: i32, comm: ffi::MPI_Comm, tag: c_int) {
-        if self.limit.is_some() && peer >= 0 {
+        if watching() && peer >= 0 {
             let id = self.comms.id(comm);
             *self.received.entry((peer, id, tag)).or_insert(0) += 1;
         }

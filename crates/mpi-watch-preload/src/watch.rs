@@ -145,16 +145,7 @@ fn my_report() -> Report {
             comms: l.comms.named(&comm_ids),
         }
     })
-    .unwrap_or_else(|| Report {
-        rank: -1,
-        host: String::new(),
-        state: State::Running,
-        progress: 0,
-        sent: Vec::new(),
-        received: Vec::new(),
-        collectives: Vec::new(),
-        comms: Vec::new(),
-    });
+    .unwrap_or_else(|| Report::new(-1, "", State::Running));
     report.state = with(|w| {
         if w.finished {
             return State::Finished;
@@ -468,19 +459,7 @@ fn read_unfollowed(reports: &mut Reports, me: i32, hosts: &[String]) {
         let Some((call, seconds)) = pids.get(rank as usize).and_then(|&pid| crate::unfollowed::read(pid)) else {
             continue;
         };
-        reports.insert(
-            rank,
-            Report {
-                rank,
-                host: host.clone(),
-                state: State::Unfollowed { call, seconds },
-                progress: 0,
-                sent: Vec::new(),
-                received: Vec::new(),
-                collectives: Vec::new(),
-                comms: Vec::new(),
-            },
-        );
+        reports.insert(rank, Report::new(rank, host.clone(), State::Unfollowed { call, seconds }));
     }
 }
 

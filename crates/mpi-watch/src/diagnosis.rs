@@ -507,16 +507,7 @@ mod tests {
     }
 
     fn report(rank: i32, state: State) -> Report {
-        Report {
-            rank,
-            host: "h".into(),
-            state,
-            progress: 0,
-            sent: Vec::new(),
-            received: Vec::new(),
-            collectives: Vec::new(),
-            comms: Vec::new(),
-        }
+        Report::new(rank, "h", state)
     }
 
     fn blocked(rank: i32, call: &str, any: bool, ops: Vec<Op>) -> Report {
@@ -715,13 +706,9 @@ mod tests {
         // The right tag from the wrong rank.
         let r0 = simple(0, "MPI_Recv", recv(1, 0));
         let r2 = sent(report(2, State::Finished), 1, &[(5, 1)]);
-        assert!(say(&all(vec![r0, r1_from_0(), r2]), 3)
+        assert!(say(&all(vec![r0, simple(1, "MPI_Recv", recv(0, 5)), r2]), 3)
             .unwrap()
             .contains("rank 2 sent rank 1 a message with tag 5, which rank 1 has not received: it waits for rank 0"));
-    }
-
-    fn r1_from_0() -> Report {
-        simple(1, "MPI_Recv", recv(0, 5))
     }
 
     #[test]

@@ -180,16 +180,7 @@ mod tests {
     use crate::waitfor::{Blocked, Report, Reports};
 
     fn report(rank: i32, state: State) -> Report {
-        Report {
-            rank,
-            host: "h".into(),
-            state,
-            progress: 0,
-            sent: Vec::new(),
-            received: Vec::new(),
-            collectives: Vec::new(),
-            comms: Vec::new(),
-        }
+        Report::new(rank, "h", state)
     }
 
     fn recv(call: &str, from: i32) -> Op {

@@ -168,6 +168,20 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of `state` with nothing sent, received or entered yet.
+    pub fn new(rank: i32, host: impl Into<String>, state: State) -> Report {
+        Report {
+            rank,
+            host: host.into(),
+            state,
+            progress: 0,
+            sent: Vec::new(),
+            received: Vec::new(),
+            collectives: Vec::new(),
+            comms: Vec::new(),
+        }
+    }
+
     /// Its blocked calls, one per blocked thread (none unless blocked).
     pub fn blocked(&self) -> &[Blocked] {
         match &self.state {
