@@ -11,6 +11,13 @@ pub enum Error {
     /// `start` was called twice.
     #[error("process '{0}' was already started; a process can be started once")]
     AlreadyStarted(String),
+    /// A daemon tried to start a child (Python refuses too): a daemon is
+    /// terminated when its parent ends, and its children would be left
+    /// behind, orphans nobody joins.
+    #[error(
+        "process '{0}' is a daemon, and a daemon may not start children (they would be orphaned when it is terminated)"
+    )]
+    DaemonicParent(String),
     /// `join`, `terminate` or `kill` before `start`.
     #[error("process '{0}' was not started yet")]
     NotStarted(String),
@@ -33,9 +40,11 @@ pub enum Error {
     /// A wait reached its time limit.
     #[error("gave up after {0:?}")]
     Timeout(Duration),
-    /// A barrier was broken: another party timed out or gave up.
-    #[error("the barrier is broken: another process stopped waiting")]
-    BrokenBarrier,
+    /// A barrier was broken, for the reason given: a party timed out, died
+    /// while waiting, or called `abort`; or `reset` was called while this
+    /// party waited. It stays broken until [`reset`](crate::Barrier::reset).
+    #[error("the barrier is broken: {0}")]
+    BrokenBarrier(&'static str),
     /// A message is larger than the queue can ever hold.
     #[error("a message of {size} bytes cannot fit a queue of {capacity} bytes")]
     TooLarge {

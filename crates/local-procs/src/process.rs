@@ -50,8 +50,6 @@ pub struct Process {
     daemon: bool,
     target: Option<Box<dyn FnOnce()>>,
     state: State,
-    /// `terminate` or `kill` was sent and the end is not collected yet.
-    signalled: bool,
 }
 
 /// The numbering of processes, as Python does it: each process object takes
@@ -61,9 +59,12 @@ struct Identity {
     path: Vec<u32>,
     counter: u32,
     name: String,
+    /// This process is a daemon child: it may not start children.
+    daemon: bool,
 }
 
-static IDENTITY: Mutex<Identity> = Mutex::new(Identity { path: Vec::new(), counter: 0, name: String::new() });
+static IDENTITY: Mutex<Identity> =
+    Mutex::new(Identity { path: Vec::new(), counter: 0, name: String::new(), daemon: false });
 
 /// A child started and not yet joined.
 struct Child {
@@ -113,14 +114,7 @@ impl Process {
     /// A process that will run `target`, named `Process-N`.
     pub fn new(target: impl FnOnce() + 'static) -> Self {
         let (name, identity) = next_name("Process");
-        Process {
-            name,
-            identity,
-            daemon: false,
-            target: Some(Box::new(target)),
-            state: State::Initial,
-            signalled: false,
-        }
+        Process { name, identity, daemon: false, target: Some(Box::new(target)), state: State::Initial }
     }
 
     /// A process that will call `runner.run()`, named after the type:
@@ -130,14 +124,7 @@ impl Process {
         let short = type_name.rsplit("::").next().unwrap_or(type_name);
         let short = short.split('<').next().unwrap_or(short);
         let (name, identity) = next_name(short);
-        Process {
-            name,
-            identity,
-            daemon: false,
-            target: Some(Box::new(move || runner.run())),
-            state: State::Initial,
-            signalled: false,
-        }
+        Process { name, identity, daemon: false, target: Some(Box::new(move || runner.run())), state: State::Initial }
     }
 
     /// Give the process a name of your choosing.
@@ -176,9 +163,17 @@ impl Process {
     ///
     /// Call it from a single-threaded program: `fork` copies only the calling
     /// thread, so this refuses ([`Error::MultiThreaded`]) when others run.
+    /// A daemon may not start children ([`Error::DaemonicParent`]), as in
+    /// Python: nobody would join them once the daemon is terminated.
     pub fn start(&mut self) -> Result<(), Error> {
         if self.state != State::Initial {
             return Err(Error::AlreadyStarted(self.name.clone()));
+        }
+        {
+            let me = lock(&IDENTITY);
+            if me.daemon {
+                return Err(Error::DaemonicParent(me.name.clone()));
+            }
         }
         // Children whose handles were dropped and that have ended are
         // reaped now, as Python's start does.
@@ -242,40 +237,72 @@ impl Process {
             if let Some(code) = self.poll_exit()? {
                 return Ok(Some(code));
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if !sleep_until_ended(pidfd.as_ref(), deadline)? {
                 return Ok(None);
-            }
-            match &pidfd {
-                // Readable when the child has exited.
-                Some(fd) => {
-                    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-                    let ms =
-                        PollTimeout::try_from(left.as_millis().clamp(1, 60_000) as i32).unwrap_or(PollTimeout::MAX);
-                    match poll(&mut fds, ms) {
-                        Ok(_) | Err(Errno::EINTR) => {}
-                        Err(e) => return Err(Error::Os("poll", e)),
-                    }
-                }
-                None => std::thread::sleep(left.min(Duration::from_millis(5))),
             }
         }
     }
 
-    /// True from `start` until the child has ended (Python's `is_alive`,
-    /// which also reaps a child that has just ended).
+    /// True from `start` until the child has ended (Python's `is_alive`).
+    /// Like Python's, it collects the end of a child that has ended (no
+    /// zombie is left): between the child's death and this call (or
+    /// `join`, `exit_code`), the child is a *zombie*, dead with its exit
+    /// status kept by the kernel for its parent; see
+    /// [`kernel_state`](Self::kernel_state).
     ///
-    /// Once this process has sent it [`terminate`](Self::terminate) or
-    /// [`kill`](Self::kill), the child stays alive until its end is
-    /// collected by `join`, `join_timeout` or `exit_code`: a signal is a
-    /// request on its way, and whether the child has died a microsecond
-    /// later depends on the scheduler. (Python's `is_alive` may answer
-    /// either way there; this one always answers the same.)
+    /// Right after [`terminate`](Self::terminate), the answer is a race:
+    /// the signal is on its way. To wait for the child's death without
+    /// collecting it, use [`wait_ended`](Self::wait_ended).
     pub fn is_alive(&mut self) -> bool {
-        if self.signalled {
-            return matches!(self.state, State::Started(_));
-        }
         matches!(self.poll_exit(), Ok(None)) && matches!(self.state, State::Started(_))
+    }
+
+    /// Wait at most `limit` for the child to end, *without* collecting its
+    /// end: true if it has ended (it is then a zombie until `join`,
+    /// `is_alive` or `exit_code` collect it). Python does this by waiting
+    /// on `p.sentinel` with `multiprocessing.connection.wait`.
+    pub fn wait_ended(&mut self, limit: Duration) -> Result<bool, Error> {
+        let pid = match self.state {
+            State::Initial => return Err(Error::NotStarted(self.name.clone())),
+            State::Stopped(..) => return Ok(true),
+            State::Started(pid) => pid,
+        };
+        let deadline = Instant::now() + limit;
+        let pidfd = pidfd_open(pid);
+        loop {
+            if has_ended(pid).map_err(|e| self.lost(pid, e))? {
+                return Ok(true);
+            }
+            if !sleep_until_ended(pidfd.as_ref(), deadline)? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// What the kernel says the child is doing, from `/proc/PID/stat`:
+    /// `"running"`, `"sleeping"` (waiting for something), `"disk sleep"`,
+    /// `"stopped"`, `"zombie"` (dead, its end not yet collected), ...
+    /// `None` before `start`, and once its end has been collected (the
+    /// kernel then has forgotten it).
+    pub fn kernel_state(&self) -> Option<&'static str> {
+        let State::Started(pid) = self.state else {
+            return None;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let code = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
+        Some(match code {
+            "R" => "running",
+            "S" => "sleeping",
+            "D" => "disk sleep",
+            "T" => "stopped",
+            "t" => "tracing stop",
+            "Z" => "zombie",
+            "X" | "x" => "dead",
+            "I" => "idle",
+            "P" => "parked",
+            "W" => "waking",
+            _ => "unknown",
+        })
     }
 
     /// The exit code if the child has ended (Python's `exitcode`): `None`
@@ -284,9 +311,9 @@ impl Process {
         self.poll_exit().ok().flatten()
     }
 
-    /// Ask the child to stop: SIGTERM, which it may catch. No-op once it
-    /// has been reaped. The child is then alive (see [`is_alive`](Self::is_alive))
-    /// until `join` or `exit_code` collects its end.
+    /// Ask the child to stop: SIGTERM, which it may catch. No-op once its
+    /// end has been collected. The signal is on its way when this returns:
+    /// the child may still run for a while (see [`wait_ended`](Self::wait_ended)).
     pub fn terminate(&mut self) -> Result<(), Error> {
         self.signal(Signal::SIGTERM)
     }
@@ -301,10 +328,7 @@ impl Process {
             State::Initial => Err(Error::NotStarted(self.name.clone())),
             State::Stopped(..) => Ok(()),
             State::Started(pid) => match kill(pid, signal) {
-                Ok(()) => {
-                    self.signalled = true;
-                    Ok(())
-                }
+                Ok(()) => Ok(()),
                 // Not ours to wait for any more (reaped elsewhere): join says so.
                 Err(Errno::ESRCH) => Ok(()),
                 Err(e) => Err(Error::Os("kill", e)),
@@ -339,7 +363,6 @@ impl Process {
 
     fn stopped(&mut self, pid: Pid, code: i32) {
         self.state = State::Stopped(pid, code);
-        self.signalled = false;
         lock(&CHILDREN).retain(|child| child.pid != pid);
     }
 }
@@ -435,6 +458,56 @@ fn pidfd_open(pid: Pid) -> Option<OwnedFd> {
     Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// Sleep until the child behind `pidfd` has ended, or `deadline`: false
+/// once the deadline has passed. Without a pidfd (kernels before 5.3), a
+/// short sleep; the caller looks again.
+fn sleep_until_ended(pidfd: Option<&OwnedFd>, deadline: Instant) -> Result<bool, Error> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Ok(false);
+    }
+    match pidfd {
+        // Readable when the child has exited.
+        Some(fd) => {
+            let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+            let ms = PollTimeout::try_from(left.as_millis().clamp(1, 60_000) as i32).unwrap_or(PollTimeout::MAX);
+            match poll(&mut fds, ms) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(Error::Os("poll", e)),
+            }
+        }
+        None => std::thread::sleep(left.min(Duration::from_millis(5))),
+    }
+    Ok(true)
+}
+
+/// Has our child `pid` ended? Its end is left for a wait to collect
+/// (`WNOWAIT`).
+fn has_ended(pid: Pid) -> Result<bool, Errno> {
+    loop {
+        // SAFETY: waitid with WNOWAIT reports whether our child has exited
+        // without reaping it; the siginfo is ours to fill.
+        let (rc, info) = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let rc = libc::waitid(
+                libc::P_PID,
+                pid.as_raw() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            );
+            (rc, info)
+        };
+        if rc == 0 {
+            // SAFETY: waitid filled the siginfo (si_pid 0: not ended yet).
+            return Ok(unsafe { info.si_pid() } != 0);
+        }
+        match Errno::last() {
+            Errno::EINTR => continue,
+            e => return Err(e),
+        }
+    }
+}
+
 /// Threads in this process, from the text of /proc/self/stat. When it
 /// cannot be read or parsed, nothing says the fork is safe: an error.
 fn fork_safety(stat: io::Result<String>) -> Result<usize, Error> {
@@ -465,6 +538,7 @@ fn run_child(target: Box<dyn FnOnce()>, name: &str, identity: &[u32], daemon: bo
         numbering.path = identity.to_vec();
         numbering.counter = 0;
         numbering.name = name.to_owned();
+        numbering.daemon = daemon;
     }
     lock(&CHILDREN).clear();
     let code = match panic::catch_unwind(AssertUnwindSafe(target)) {
@@ -490,24 +564,7 @@ fn exit_now(code: i32) -> ! {
 /// still has its `Process` stays for it to reap, with its exit code.
 pub fn active_children() -> Vec<Pid> {
     reap_dropped();
-    lock(&CHILDREN)
-        .iter()
-        .map(|child| child.pid)
-        .filter(|pid| {
-            // SAFETY: waitid with WNOWAIT reports whether our child has
-            // exited without reaping it; the siginfo is ours to fill.
-            unsafe {
-                let mut info: libc::siginfo_t = std::mem::zeroed();
-                let rc = libc::waitid(
-                    libc::P_PID,
-                    pid.as_raw() as libc::id_t,
-                    &mut info,
-                    libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-                );
-                rc == 0 && info.si_pid() == 0
-            }
-        })
-        .collect()
+    lock(&CHILDREN).iter().map(|child| child.pid).filter(|pid| has_ended(*pid) == Ok(false)).collect()
 }
 
 /// The process that started this one, when this one was started by

@@ -187,6 +187,17 @@ impl RawMutex {
         self.locked(rc).map(Some)
     }
 
+    /// Take the mutex if it is free, without waiting: `None` when another
+    /// thread or process holds it.
+    pub(crate) fn try_lock(&self) -> io::Result<Option<MutexGuard<'_>>> {
+        // SAFETY: the mutex was initialised by `init`.
+        let rc = unsafe { libc::pthread_mutex_trylock(self.0.get()) };
+        if rc == libc::EBUSY {
+            return Ok(None);
+        }
+        self.locked(rc).map(Some)
+    }
+
     fn locked(&self, rc: libc::c_int) -> io::Result<MutexGuard<'_>> {
         let guard = MutexGuard { mutex: self, owner_died: Cell::new(false) };
         match rc {

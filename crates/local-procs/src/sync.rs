@@ -5,7 +5,7 @@
 //! clone into each process: the clones are the same lock (or barrier) in
 //! memory that `fork` shares rather than copies.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::shm::{MutexGuard, RawCondvar, RawMutex, Shared, SharedInit};
@@ -69,9 +69,14 @@ struct BarrierState {
     mutex: RawMutex,
     all_here: RawCondvar,
     parties: AtomicUsize,
-    arrived: AtomicUsize,
+    /// Parties waiting in this round.
+    waiting: AtomicUsize,
+    /// Rounds passed.
     generation: AtomicUsize,
-    broken: AtomicBool,
+    /// Calls to `reset`.
+    resets: AtomicUsize,
+    /// 0 while whole; once broken, why (a `Broken` as a number).
+    broken: AtomicUsize,
 }
 
 // SAFETY: zeroed bytes are valid for every field; init completes the pthread ones.
@@ -82,7 +87,65 @@ unsafe impl SharedInit for BarrierState {
     }
 }
 
-/// A meeting point: each of `parties` processes waits until all have come.
+/// Why a barrier broke.
+#[derive(Clone, Copy)]
+#[repr(usize)]
+enum Broken {
+    TimedOut = 1,
+    DiedWaiting = 2,
+    Aborted = 3,
+    DiedChanging = 4,
+}
+
+impl Broken {
+    fn why(code: usize) -> Option<&'static str> {
+        Some(match code {
+            1 => "a party's time limit passed while it waited",
+            2 => "a party died while it waited",
+            3 => "abort() was called",
+            4 => "a process died while it was changing the barrier",
+            _ => return None,
+        })
+    }
+}
+
+impl BarrierState {
+    /// Break the barrier (the first reason stays) and wake every party
+    /// waiting, so that each returns the error.
+    fn break_for(&self, why: Broken) -> Error {
+        let _ = self.broken.compare_exchange(0, why as usize, Ordering::Relaxed, Ordering::Relaxed);
+        self.all_here.notify_all();
+        self.refuse().unwrap_err()
+    }
+
+    fn refuse(&self) -> Result<(), Error> {
+        match Broken::why(self.broken.load(Ordering::Relaxed)) {
+            Some(why) => Err(Error::BrokenBarrier(why)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How long a party waiting at a barrier sleeps before it looks whether a
+/// party waiting with it has died.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+/// A meeting point: each of `parties` processes waits until all have come
+/// (Python's `multiprocessing.Barrier`).
+///
+/// As in Python, the barrier *breaks* when a party's time limit passes
+/// ([`wait_timeout`](Self::wait_timeout)) or when someone calls
+/// [`abort`](Self::abort): every party waiting, and every later one, gets
+/// [`Error::BrokenBarrier`] until [`reset`](Self::reset). Beyond Python, it
+/// also breaks when a party dies while it waits (Python's would count the
+/// dead party as arrived): each waiting party holds a robust mutex of its
+/// own, which the kernel marks when its holder dies; the others look at
+/// these every 100 ms, and the last to arrive looks before it lets anyone
+/// pass.
+///
+/// A party that dies *before* it arrives cannot be told from one that is
+/// slow: the parent sees it die (`join`, `exit_code`) and calls `abort`,
+/// or every party waits with a limit.
 #[derive(Clone)]
 pub struct Barrier {
     shared: Shared<BarrierState>,
@@ -91,13 +154,56 @@ pub struct Barrier {
 impl Barrier {
     /// A barrier for `parties` processes (at least 1).
     pub fn new(parties: usize) -> Result<Self, Error> {
-        let shared: Shared<BarrierState> = Shared::new(0)?;
-        shared.get().parties.store(parties.max(1), Ordering::Relaxed);
-        Ok(Barrier { shared })
+        let parties = parties.max(1);
+        // Room for a round's waiters and for the previous round's, which
+        // may not have woken up yet to give their slot back.
+        let slots = 2 * parties;
+        let shared: Shared<BarrierState> = Shared::new(slots * std::mem::size_of::<RawMutex>())?;
+        shared.get().parties.store(parties, Ordering::Relaxed);
+        let barrier = Barrier { shared };
+        for slot in barrier.slots() {
+            slot.init()?;
+        }
+        Ok(barrier)
+    }
+
+    /// The presence slots: a waiting party holds one.
+    fn slots(&self) -> &[RawMutex] {
+        let (start, len) = self.shared.extra();
+        let count = 2 * self.shared.get().parties.load(Ordering::Relaxed);
+        assert!(count * std::mem::size_of::<RawMutex>() <= len);
+        // SAFETY: `new` made room for `count` mutexes after the state (a
+        // 64-byte aligned start) and initialised each; the zeroed bytes
+        // behind them are never read as mutexes.
+        unsafe { std::slice::from_raw_parts(start.cast::<RawMutex>(), count) }
+    }
+
+    /// Has a party died holding its slot, that is, while it waited? Call
+    /// it holding the barrier's mutex. The slots found dead are freed.
+    fn a_waiter_died(&self) -> bool {
+        let mut died = false;
+        for slot in self.slots() {
+            // Busy (a live waiter, this one included) or an error: not dead.
+            if let Ok(Some(taken)) = slot.try_lock() {
+                died |= taken.owner_died();
+            }
+        }
+        died
+    }
+
+    /// Take a free slot, to hold while waiting. `None` if every slot is
+    /// held (more processes wait than the barrier has parties): this party
+    /// then waits unwatched.
+    fn claim_slot(&self) -> Option<MutexGuard<'_>> {
+        self.slots().iter().find_map(|slot| slot.try_lock().ok().flatten())
     }
 
     /// Wait until every party has arrived. Returns this party's arrival
     /// index, from 0 (first) to parties - 1 (last, who releases the others).
+    ///
+    /// It waits as long as it takes: if a party may never come (it may
+    /// fail before it arrives), wait with [`wait_timeout`](Self::wait_timeout),
+    /// or have the process that notices call [`abort`](Self::abort).
     pub fn wait(&self) -> Result<usize, Error> {
         self.wait_until(None)
     }
@@ -112,31 +218,92 @@ impl Barrier {
     fn wait_until(&self, deadline: Option<(Instant, Duration)>) -> Result<usize, Error> {
         let state = self.shared.get();
         let guard = state.mutex.lock();
-        if state.broken.load(Ordering::Relaxed) {
-            return Err(Error::BrokenBarrier);
+        if guard.owner_died() {
+            return Err(state.break_for(Broken::DiedChanging));
         }
-        let index = state.arrived.fetch_add(1, Ordering::Relaxed);
-        if index + 1 == state.parties.load(Ordering::Relaxed) {
-            state.arrived.store(0, Ordering::Relaxed);
+        state.refuse()?;
+        if self.a_waiter_died() {
+            return Err(state.break_for(Broken::DiedWaiting));
+        }
+        let index = state.waiting.load(Ordering::Relaxed);
+        if index + 1 >= state.parties.load(Ordering::Relaxed) {
+            state.waiting.store(0, Ordering::Relaxed);
             state.generation.fetch_add(1, Ordering::Relaxed);
             state.all_here.notify_all();
             return Ok(index);
         }
-        let generation = state.generation.load(Ordering::Relaxed);
-        while state.generation.load(Ordering::Relaxed) == generation {
-            if state.broken.load(Ordering::Relaxed) {
-                return Err(Error::BrokenBarrier);
+        state.waiting.store(index + 1, Ordering::Relaxed);
+        // Held until this party leaves (dropped before `guard`, so under
+        // the barrier's mutex): if this process dies first, the kernel
+        // marks it, and the others see it.
+        let _here = self.claim_slot();
+        let (generation, resets) = (state.generation.load(Ordering::Relaxed), state.resets.load(Ordering::Relaxed));
+        // Leaving this round without passing: one fewer waits in it.
+        let leave = || state.waiting.fetch_sub(1, Ordering::Relaxed);
+        loop {
+            if state.generation.load(Ordering::Relaxed) != generation {
+                return Ok(index);
             }
-            if !state.all_here.wait(&guard, deadline.map(|(at, _)| at)) {
-                if state.generation.load(Ordering::Relaxed) != generation {
-                    break;
-                }
-                state.broken.store(true, Ordering::Relaxed);
-                state.all_here.notify_all();
-                return Err(Error::Timeout(deadline.map(|(_, limit)| limit).unwrap_or_default()));
+            if state.resets.load(Ordering::Relaxed) != resets {
+                return Err(Error::BrokenBarrier("reset() was called while this party waited"));
+            }
+            if let Err(broken) = state.refuse() {
+                leave();
+                return Err(broken);
+            }
+            let look = Instant::now() + LOOK_EVERY;
+            let wake = deadline.map_or(look, |(at, _)| at.min(look));
+            let woken = state.all_here.wait(&guard, Some(wake));
+            if guard.owner_died() {
+                state.break_for(Broken::DiedChanging);
+            } else if woken || state.generation.load(Ordering::Relaxed) != generation {
+                continue;
+            } else if let Some((_, limit)) = deadline.filter(|(at, _)| Instant::now() >= *at) {
+                state.break_for(Broken::TimedOut);
+                leave();
+                return Err(Error::Timeout(limit));
+            } else if self.a_waiter_died() {
+                state.break_for(Broken::DiedWaiting);
             }
         }
-        Ok(index)
+    }
+
+    /// Break the barrier: every party waiting, and every later one, gets
+    /// [`Error::BrokenBarrier`] until [`reset`](Self::reset).
+    pub fn abort(&self) {
+        let state = self.shared.get();
+        let _guard = state.mutex.lock();
+        state.break_for(Broken::Aborted);
+    }
+
+    /// Make the barrier whole and empty again. Parties waiting now get
+    /// [`Error::BrokenBarrier`] (as in Python).
+    pub fn reset(&self) {
+        let state = self.shared.get();
+        let _guard = state.mutex.lock();
+        state.resets.fetch_add(1, Ordering::Relaxed);
+        state.waiting.store(0, Ordering::Relaxed);
+        state.broken.store(0, Ordering::Relaxed);
+        state.all_here.notify_all();
+    }
+
+    /// Is the barrier broken?
+    pub fn is_broken(&self) -> bool {
+        self.shared.get().broken.load(Ordering::Relaxed) != 0
+    }
+
+    /// How many parties it waits for.
+    pub fn parties(&self) -> usize {
+        self.shared.get().parties.load(Ordering::Relaxed)
+    }
+
+    /// How many parties wait at it now (it may change at once); 0 once
+    /// it is broken, as in Python.
+    pub fn n_waiting(&self) -> usize {
+        if self.is_broken() {
+            return 0;
+        }
+        self.shared.get().waiting.load(Ordering::Relaxed)
     }
 }
 
@@ -385,6 +552,13 @@ impl Condition {
 }
 
 impl ConditionGuard<'_> {
+    /// Did a process die holding this condition's lock, before this guard
+    /// took it (or took it back after a wait)? What it guards may be
+    /// half-updated.
+    pub fn previous_holder_died(&self) -> bool {
+        self.held.owner_died()
+    }
+
     /// Release the lock, wait for a notification, take the lock again. A
     /// wake-up may come without one: check what you wait for in a loop.
     pub fn wait(&mut self) {

@@ -53,11 +53,19 @@ fn kill_gives_minus_nine() {
 }
 
 #[test]
-fn a_signalled_child_is_alive_until_its_end_is_collected() {
-    let run = check("signalled-until-collected");
+fn an_ended_child_is_a_zombie_until_collected_and_never_alive() {
+    let run = check("ended-is-not-alive");
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
-        ["after terminate: alive true", "still: alive true", "exit code Some(0)", "after exit_code: alive false"],
+        [
+            "running: alive true",
+            "ended within 10 s: Ok(true)",
+            "before collecting: Some(\"zombie\")",
+            "then: alive false, None",
+            "exit code Some(-15)",
+            "a daemon's child: Err(\"process 'd' is a daemon, and a daemon may not start children (they would be orphaned when it is terminated)\")",
+            "the daemon: Ok(0)",
+        ],
         "{}",
         run.describe()
     );
@@ -262,7 +270,41 @@ fn a_guard_says_when_the_previous_holder_died_holding_it() {
         "lock again: previous holder died: false",
         "value: previous holder died: true, value 1",
         "value again: previous holder died: false",
+        "condition: previous holder died: true",
+        "condition again: previous holder died: false",
     ] {
         assert!(run.stdout.contains(line), "{line}: {}", run.describe());
     }
+}
+
+#[test]
+fn a_party_killed_at_the_barrier_breaks_it_for_the_others() {
+    let run = check("barrier-party-killed");
+    let died = "the barrier is broken: a party died while it waited";
+    for line in [
+        "the killed party: Ok(-9)".to_owned(),
+        format!("the party waiting with it: Ok(\"{died}\")"),
+        format!("a party arriving after: Err(\"{died}\")"),
+        "after reset, broken: false".to_owned(),
+        format!("the two left, after a death: Err(\"{died}\") and Ok(\"{died}\")"),
+    ] {
+        assert!(run.stdout.contains(&line), "{line}: {}", run.describe());
+    }
+}
+
+#[test]
+fn a_barrier_breaks_on_abort_and_time_limit_and_reset_makes_it_whole() {
+    let run = check("barrier-abort-reset");
+    for line in [
+        "abort: the waiting party: the barrier is broken: abort() was called",
+        "abort: a later wait: Err(\"the barrier is broken: abort() was called\")",
+        "reset: the waiting party: the barrier is broken: reset() was called while this party waited",
+        "round 0: Ok(",
+        "round 1: Ok(",
+        "time limit: [\"gave up after 100ms\", \"the barrier is broken: a party's time limit passed while it waited\"]",
+        "died before arriving: the waiting party: the barrier is broken: abort() was called",
+    ] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.describe());
+    }
+    assert_eq!(run.stdout.matches("), passed").count(), 2, "{}", run.describe());
 }

@@ -96,9 +96,15 @@ fn terminate_prints_what_the_original_prints() {
     // lands, so the exit code is -15 in both. Whether the child printed its
     // first lines before the signal depends on timing, in Python as here;
     // whether Python's is_alive, right after terminate, finds the child
-    // already dead depends on timing too (the port always says True, which
+    // already dead depends on timing too. The port waits for the death and
+    // shows the zombie, then a line of its own with is_alive (which
     // scenarios.rs checks): those lines are left aside.
-    same_lines_but("terminate", "killing_processes", "1", &["Process terminated:", "Starting function", "-->0"]);
+    same_lines_but(
+        "terminate",
+        "killing_processes",
+        "1",
+        &["Process terminated:", "Process collected:", "Starting function", "-->0"],
+    );
 }
 
 #[test]

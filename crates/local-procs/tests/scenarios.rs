@@ -161,7 +161,8 @@ fn terminate_reports_minus_15() {
         vec![
             ("Process before execution", "False"),
             ("Process running", "True"),
-            ("Process terminated", "True"),
+            ("Process terminated", "zombie"),
+            ("Process collected", "False"),
             ("Process joined", "False"),
             ("Process exit code", "-15"),
         ],
@@ -175,16 +176,17 @@ fn terminate_reports_minus_15() {
 #[test]
 fn terminate_without_sleeps_still_ends_cleanly() {
     // With no sleeps the child may finish before the signal lands (even
-    // before `is_alive` after `start` looks): then its exit code is 0 and
-    // it printed every line. Once signalled it is alive until joined.
+    // before `is_alive` after `start` looks, which then collects it): then
+    // its exit code is 0 and it printed every line.
     let run = fast(&["terminate"]);
     assert_clean(&run);
     let steps = terminate_steps(&run);
     assert_eq!(steps[0], ("Process before execution", "False"), "{}", run.describe());
-    assert_eq!(steps[3], ("Process joined", "False"), "{}", run.describe());
-    match (steps[1].1, steps[2].1, steps[4].1) {
-        ("True", "True", "-15") => assert!(!run.stdout.contains("Finished function"), "{}", run.describe()),
-        ("True", "True", "0") | ("False", "False", "0") => {
+    assert_eq!(steps[3], ("Process collected", "False"), "{}", run.describe());
+    assert_eq!(steps[4], ("Process joined", "False"), "{}", run.describe());
+    match (steps[1].1, steps[2].1, steps[5].1) {
+        ("True", "zombie", "-15") => assert!(!run.stdout.contains("Finished function"), "{}", run.describe()),
+        ("True", "zombie", "0") | ("False", "collected", "0") => {
             assert!(run.stdout.contains("Finished function"), "{}", run.describe())
         }
         other => panic!("steps that cannot go together {other:?}: {}", run.describe()),

@@ -2,7 +2,7 @@
 //! not, for `tests/library.rs`: each forks (which the multi-threaded test
 //! harness must not do) and prints what the test checks.
 //!
-//! `library-checks grandchildren | ignored-sigchld | realtime-signal | kill |
+//! `library-checks grandchildren | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
@@ -140,20 +140,26 @@ fn main() {
             unsafe { libc::kill(pid, signal) };
             println!("signal {signal}: exit code {:?}", child.join().map_err(|e| e.to_string()));
         }
-        // A child that has ended on its own, not yet reaped, then signalled:
-        // alive until its end is collected, which gives its own exit code.
-        "signalled-until-collected" => {
-            let mut child = Process::new(|| {});
+        // Python's is_alive: false once the child has ended (and its end
+        // collected); in between it is a zombie, which wait_ended waits for.
+        "ended-is-not-alive" => {
+            let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(30)));
             child.start().expect("the child starts");
-            let pid = child.pid().expect("started");
-            while local_procs::active_children().contains(&pid) {
-                std::thread::yield_now();
-            }
+            println!("running: alive {}", child.is_alive());
             child.terminate().expect("terminate");
-            println!("after terminate: alive {}", child.is_alive());
-            println!("still: alive {}", child.is_alive());
+            println!("ended within 10 s: {:?}", child.wait_ended(Duration::from_secs(10)));
+            println!("before collecting: {:?}", child.kernel_state());
+            println!("then: alive {}, {:?}", child.is_alive(), child.kernel_state());
             println!("exit code {:?}", child.exit_code());
-            println!("after exit_code: alive {}", child.is_alive());
+            // A daemon may not start children.
+            let mut daemon = Process::new(|| {
+                let mut grandchild = Process::new(|| {});
+                println!("a daemon's child: {:?}", grandchild.start().map_err(|e| e.to_string()));
+            })
+            .with_name("d")
+            .daemon(true);
+            daemon.start().expect("start");
+            println!("the daemon: {:?}", daemon.join());
         }
         "kill" => {
             let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(60)));
@@ -365,6 +371,13 @@ fn main() {
             println!("value: previous holder died: {}, value {}", guard.previous_holder_died(), *guard);
             drop(guard);
             println!("value again: previous holder died: {}", value.lock().previous_holder_died());
+            let condition = Condition::new().expect("a condition");
+            let dying = condition.clone();
+            let mut child = Process::new(move || std::mem::forget(dying.acquire()));
+            child.start().expect("start");
+            child.join().expect("join");
+            println!("condition: previous holder died: {}", condition.acquire().previous_holder_died());
+            println!("condition again: previous holder died: {}", condition.acquire().previous_holder_died());
         }
         // Handles dropped without join: their children, once ended, are
         // reaped by the next start (as Python's), not left as zombies.
@@ -548,6 +561,119 @@ fn main() {
             println!("{first}, then {second}");
             early.join().expect("join");
             late.join().expect("join");
+        }
+        // A party killed while it waits breaks the barrier for the others,
+        // whether they were waiting already or arrive after.
+        "barrier-party-killed" => {
+            let barrier = Barrier::new(3).expect("a barrier");
+            let outcome: Queue<String> = Queue::new().expect("a queue");
+            let waiter = |barrier: &Barrier, outcome: &Queue<String>| {
+                let (barrier, mut outcome) = (barrier.clone(), outcome.clone());
+                Process::new(move || {
+                    let said = match barrier.wait() {
+                        Ok(_) => "passed".to_owned(),
+                        Err(e) => e.to_string(),
+                    };
+                    outcome.put(&said).expect("put");
+                })
+            };
+            let (mut doomed, mut other) = (waiter(&barrier, &outcome), waiter(&barrier, &outcome));
+            doomed.start().expect("start");
+            other.start().expect("start");
+            until("both wait", || barrier.n_waiting() == 2);
+            doomed.kill().expect("kill");
+            println!("the killed party: {:?}", doomed.join());
+            let mut outcome = outcome;
+            println!("the party waiting with it: {:?}", outcome.get_timeout(Duration::from_secs(10)));
+            println!(
+                "a party arriving after: {:?}",
+                barrier.wait_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())
+            );
+            other.join().expect("join");
+            barrier.reset();
+            println!("after reset, broken: {}", barrier.is_broken());
+            // Killed while the two others are on their way: the last to arrive must not pass.
+            let mut doomed = waiter(&barrier, &outcome);
+            doomed.start().expect("start");
+            until("it waits", || barrier.n_waiting() == 1);
+            doomed.kill().expect("kill");
+            doomed.join().expect("join");
+            let mut second = waiter(&barrier, &outcome);
+            second.start().expect("start");
+            let last = barrier.wait_timeout(Duration::from_secs(10)).map_err(|e| e.to_string());
+            let second_said = outcome.get_timeout(Duration::from_secs(10));
+            println!("the two left, after a death: {last:?} and {second_said:?}");
+            second.join().expect("join");
+        }
+        // abort and reset, a time limit, and a party that dies before it
+        // arrives (the parent sees it and aborts).
+        "barrier-abort-reset" => {
+            let barrier = Barrier::new(2).expect("a barrier");
+            let outcome: Queue<String> = Queue::new().expect("a queue");
+            let waiter_at = |barrier: &Barrier, limit: Option<Duration>| {
+                let (barrier, mut outcome) = (barrier.clone(), outcome.clone());
+                Process::new(move || {
+                    let result = match limit {
+                        Some(limit) => barrier.wait_timeout(limit),
+                        None => barrier.wait(),
+                    };
+                    outcome.put(&result.map_or_else(|e| e.to_string(), |_| "passed".to_owned())).expect("put");
+                })
+            };
+            let waiter = |limit| waiter_at(&barrier, limit);
+            let mut outcome = outcome.clone();
+            let mut get = || outcome.get_timeout(Duration::from_secs(10)).expect("an outcome");
+            // abort
+            let mut p = waiter(None);
+            p.start().expect("start");
+            until("it waits", || barrier.n_waiting() == 1);
+            barrier.abort();
+            println!("abort: the waiting party: {}", get());
+            println!("abort: a later wait: {:?}", barrier.wait().map_err(|e| e.to_string()));
+            p.join().expect("join");
+            // reset while a party waits
+            barrier.reset();
+            let mut p = waiter(None);
+            p.start().expect("start");
+            until("it waits", || barrier.n_waiting() == 1);
+            barrier.reset();
+            println!("reset: the waiting party: {}", get());
+            p.join().expect("join");
+            // whole again: two rounds pass
+            for round in 0..2 {
+                let mut p = waiter(None);
+                p.start().expect("start");
+                let mine = barrier.wait_timeout(Duration::from_secs(10)).map_err(|e| e.to_string());
+                println!("round {round}: {mine:?}, {}", get());
+                p.join().expect("join");
+            }
+            // a time limit passes (the third party never comes): that
+            // party times out, the other is told why
+            let three = Barrier::new(3).expect("a barrier");
+            let mut p = waiter_at(&three, None);
+            p.start().expect("start");
+            until("it waits", || three.n_waiting() == 1);
+            let mut hasty = waiter_at(&three, Some(Duration::from_millis(100)));
+            hasty.start().expect("start");
+            let first = get();
+            let second = get();
+            let mut said = [first, second];
+            said.sort();
+            println!("time limit: {said:?}");
+            p.join().expect("join");
+            hasty.join().expect("join");
+            // a party dies before it arrives: the parent sees it and aborts
+            barrier.reset();
+            let mut p = waiter(None);
+            p.start().expect("start");
+            // SAFETY: _exit ends the child at once, as a crash would.
+            let mut dies = Process::new(|| unsafe { libc::_exit(3) });
+            dies.start().expect("start");
+            if dies.join().expect("join") != 0 {
+                barrier.abort();
+            }
+            println!("died before arriving: the waiting party: {}", get());
+            p.join().expect("join");
         }
         // Claims the library makes, each checked once.
         "claims" => {

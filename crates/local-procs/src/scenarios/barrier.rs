@@ -7,8 +7,15 @@
 //!
 //! What to notice: the barrier and the lock are made before the processes
 //! and a clone is moved into each; the clones are one barrier, one lock, in
-//! memory the processes share. Try next: give the barrier 3 parties and see
-//! the wait end with an error after its time limit instead of hanging.
+//! memory the processes share. The barrier breaks for everyone if a party
+//! waits past its limit, dies while it waits, or calls `abort`; the lock
+//! tells its next holder when the previous one died holding it (a line may
+//! then be cut short): the port says so rather than go on in silence.
+//!
+//! Try next: give the barrier 3 parties and see the wait end with an error
+//! after its time limit instead of hanging; or, with 3 parties and a long
+//! limit, `kill -9` one party while it waits, and see the other told "a
+//! party died while it waited".
 
 use std::time::{Duration, SystemTime};
 
@@ -24,7 +31,10 @@ fn test_with_barrier(synchronizer: Barrier, serializer: Lock) {
         std::process::exit(1);
     }
     let now = SystemTime::now();
-    let _held = serializer.acquire();
+    let held = serializer.acquire();
+    if held.previous_holder_died() {
+        eprintln!("process {name}: the lock's previous holder died holding it; its line may be cut short");
+    }
     println!("process {name} ----> {}", timestamp(now));
 }
 

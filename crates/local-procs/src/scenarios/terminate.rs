@@ -2,15 +2,25 @@
 //!
 //! `foo` would count to 10, a second apart. The parent starts it, then at
 //! once terminates it (SIGTERM), and prints the process and whether it is
-//! alive at each step. After `terminate` it is still alive: the signal is
-//! on its way, and the child's end is not collected until `join`. The exit
-//! code is `-15`: Python's convention for "killed by signal 15" (SIGTERM).
-//! (In Python that third line is a race: its `is_alive` reaps a child that
-//! has already died, so on a busy single core it may print `False`. Here
-//! a signalled child counts as alive until `join`, every time.)
+//! alive at each step. The exit code is `-15`: Python's convention for
+//! "killed by signal 15" (SIGTERM).
+//!
+//! Between its death and its parent's `wait`, a child is a *zombie*: dead,
+//! its memory freed, but its process-table entry kept by the kernel to hold
+//! its exit status for the parent. `terminate` only sends the signal, so
+//! the port first waits (at most 10 s) for the child to die without
+//! collecting it, and prints the kernel's name for its state then:
+//! `zombie`. `is_alive` (Python's too) collects a child that has ended:
+//! after it, the kernel has forgotten the child, and `join` only reads the
+//! exit code it kept. (The original prints `is_alive` right after
+//! `terminate`, a race: `True` if the signal has not landed yet.)
 //!
 //! What to notice: the child may print `Starting function` before the signal
-//! lands, or not. Try next: `kill()` instead of `terminate()` gives `-9`.
+//! lands, or not. Try next: `kill()` instead of `terminate()` gives `-9`;
+//! and watch `ps -o pid,stat,cmd` show a `Z` while the child waits to be
+//! collected (add a long sleep before `is_alive`).
+
+use std::time::Duration;
 
 use local_procs::{pace, Process};
 
@@ -29,7 +39,13 @@ pub fn run() -> anyhow::Result<()> {
     p.start()?;
     println!("Process running: {p} {}", py_bool(p.is_alive()));
     p.terminate()?;
-    println!("Process terminated: {p} {}", py_bool(p.is_alive()));
+    if !p.wait_ended(Duration::from_secs(10))? {
+        anyhow::bail!("{p} did not die within 10 s of SIGTERM");
+    }
+    // Dead, not yet collected: a zombie (or already collected, if it had
+    // ended before `is_alive` above looked).
+    println!("Process terminated: {p} {}", p.kernel_state().unwrap_or("collected"));
+    println!("Process collected: {p} {}", py_bool(p.is_alive()));
     p.join()?;
     println!("Process joined: {p} {}", py_bool(p.is_alive()));
     println!("Process exit code: {}", p.exit_code().unwrap_or_default());
