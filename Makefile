@@ -63,7 +63,7 @@ bench: build ## Benchmarks beside C MPI, mpi4py and multiprocessing: table, CSV 
 	@scripts/install-deps bench
 	RELEASE=$(RELEASE) scripts/bench/run --out $(TARGET_DIR)/bench $(BENCH_ARGS)
 
-book: no-sudo ## The course as a book (mdBook, installed once from crates.io): target/book/index.html
+book: no-sudo ## The course as a book (mdBook, installed once with cargo install): target/book/index.html
 	scripts/book build
 
 book-serve: no-sudo ## Serve the book on http://127.0.0.1:3000 while you read (PORT=N for another)
