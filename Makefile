@@ -38,7 +38,7 @@ NODES ?= 1
 LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2
 FIGURES := crates/mpi-demos/lessons/figures
 
-.PHONY: no-sudo help deps build demo bench book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: no-sudo help deps build demo bench mutants book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,9 @@ demo: build ## Run the main lesson: p2p on 9 MPI ranks
 bench: build ## Benchmarks beside C MPI, mpi4py and multiprocessing: table, CSV and plots in target/bench/
 	@scripts/install-deps bench
 	RELEASE=$(RELEASE) scripts/bench/run --out $(TARGET_DIR)/bench $(BENCH_ARGS)
+
+mutants: no-sudo ## Mutation testing of the process library (cargo-mutants): report in target/mutants/, survivors in crates/local-procs/mutants.md
+	scripts/mutants
 
 book: no-sudo ## The course as a book (mdBook, installed once with cargo install): target/book/index.html
 	scripts/book build

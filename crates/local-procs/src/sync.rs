@@ -251,17 +251,18 @@ impl Barrier {
                 leave();
                 return Err(broken);
             }
-            let look = Instant::now() + LOOK_EVERY;
-            let wake = deadline.map_or(look, |(at, _)| at.min(look));
-            let woken = state.all_here.wait(&guard, Some(wake));
-            if guard.owner_died() {
-                state.break_for(Broken::DiedChanging);
-            } else if woken || state.generation.load(Ordering::Relaxed) != generation {
-                continue;
-            } else if let Some((_, limit)) = deadline.filter(|(at, _)| Instant::now() >= *at) {
+            if let Some((_, limit)) = deadline.filter(|(at, _)| Instant::now() >= *at) {
                 state.break_for(Broken::TimedOut);
                 leave();
                 return Err(Error::Timeout(limit));
+            }
+            let look = Instant::now() + LOOK_EVERY;
+            state.all_here.wait(&guard, Some(deadline.map_or(look, |(at, _)| at.min(look))));
+            // Woken by a notification or by the time: the loop's head sees
+            // a passed round, a reset, a break or this party's limit; here,
+            // what nobody announces: a death.
+            if guard.owner_died() {
+                state.break_for(Broken::DiedChanging);
             } else if self.a_waiter_died() {
                 state.break_for(Broken::DiedWaiting);
             }
@@ -335,13 +336,16 @@ impl Signal {
     ) -> bool {
         let deadline = limit.map(|l| Instant::now() + l);
         let guard = self.mutex.lock();
-        while !ready(self.value.load(Ordering::Relaxed)) {
-            if !self.changed.wait(&guard, deadline) && !ready(self.value.load(Ordering::Relaxed)) {
+        loop {
+            if ready(self.value.load(Ordering::Relaxed)) {
+                take(&self.value);
+                return true;
+            }
+            if deadline.is_some_and(|at| Instant::now() >= at) {
                 return false;
             }
+            self.changed.wait(&guard, deadline);
         }
-        take(&self.value);
-        true
     }
 }
 
@@ -568,5 +572,43 @@ impl ConditionGuard<'_> {
     /// Like [`wait`](Self::wait), for at most `limit`; false on time-out.
     pub fn wait_timeout(&mut self, limit: Duration) -> bool {
         self.condition.changed.wait(&self.held, Some(Instant::now() + limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fork a child that takes `mutex` and ends holding it, as a process
+    /// killed inside a critical section does; wait for its end. (The test
+    /// harness runs threads: the child only locks and leaves, which touches
+    /// no lock another thread could hold.)
+    fn die_holding(mutex: &RawMutex) {
+        // SAFETY: the child locks a mutex in shared memory and _exits at
+        // once; the parent waits for it.
+        unsafe {
+            let child = libc::fork();
+            assert!(child >= 0, "fork");
+            if child == 0 {
+                std::mem::forget(mutex.lock());
+                libc::_exit(0);
+            }
+            let mut status = 0;
+            assert_eq!(libc::waitpid(child, &mut status, 0), child);
+        }
+    }
+
+    #[test]
+    fn a_barrier_whose_own_lock_holder_died_is_broken_not_hung() {
+        let barrier = Barrier::new(2).unwrap();
+        die_holding(&barrier.shared.get().mutex);
+        let waited = barrier.wait_timeout(Duration::from_secs(5));
+        assert!(
+            matches!(waited, Err(Error::BrokenBarrier(why)) if why == "a process died while it was changing the barrier"),
+            "{waited:?}"
+        );
+        assert!(barrier.is_broken());
+        barrier.reset();
+        assert!(!barrier.is_broken());
     }
 }

@@ -246,6 +246,8 @@ fn each_primitive_does_what_it_is_for() {
     let run = check("primitives");
     for (what, line) in [
         ("a lock lets one process in", "lock: most inside at once: 1"),
+        ("acquire_timeout waits for the holder", "lock: acquire_timeout waited for the holder: Ok(true)"),
+        ("a barrier of one passes at once", "barrier of one: Ok(0)"),
         ("a barrier holds every round", "barrier: 12 events, every round held until both arrived: true"),
         ("an event's wait waits for set", "event: before set the waiter had 0, after: set seen true"),
         ("a panicking child ends with 1", "panicking child: Ok(1)"),
@@ -307,4 +309,43 @@ fn a_barrier_breaks_on_abort_and_time_limit_and_reset_makes_it_whole() {
         assert!(run.stdout.contains(line), "{line}: {}", run.describe());
     }
     assert_eq!(run.stdout.matches("), passed").count(), 2, "{}", run.describe());
+}
+
+#[test]
+fn a_worker_dying_on_a_later_chunk_is_blamed_for_the_input_it_ran() {
+    let run = check("pool-worker-dies-on-a-later-chunk");
+    for path in ["numbers", "texts"] {
+        let line = run.stdout.lines().find(|l| l.starts_with(path)).unwrap_or_default();
+        assert!(
+            line.contains("died (exit status 9) while running the task for input index 37"),
+            "{path}: {}",
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn event_semaphore_condition_and_barrier_calls_each_do_their_part() {
+    let run = check("sync-calls");
+    for (what, line) in [
+        (
+            "is_set, set, clear; wait_timeout on an unset event times out",
+            "event: new false, set true, cleared false, wait_timeout unset false",
+        ),
+        ("an event set by another process ends a wait", "event: wait_timeout, set by another meanwhile: true"),
+        (
+            "acquire_timeout takes one, and refuses at 0",
+            "semaphore: value 1, acquire_timeout true, value 0, acquire_timeout at 0 false",
+        ),
+        ("acquire waits for a release, then takes it", "semaphore: acquire waited for the release, value after 0"),
+        ("release gives one back", "semaphore: two releases, value 2"),
+        ("a condition's wait_timeout without notify times out", "condition: wait_timeout, no notify: false"),
+        ("notify wakes a waiter", "condition: notify_all false: woken true, flag 1"),
+        ("notify_all wakes a waiter", "condition: notify_all true: woken true, flag 1"),
+        ("wait returns after a notify", "condition: wait returned after the notify, flag 1"),
+        ("parties, is_broken, abort", "barrier: parties 3, broken false, after abort broken true, waiting 0"),
+        ("a waiting party sleeps rather than spins", "barrier: the waiting parties slept: true"),
+    ] {
+        assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
+    }
 }

@@ -4,9 +4,9 @@
 //!
 //! `library-checks grandchildren | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
-//! pool-after-close | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
+//! pool-after-close | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives | dropped-handles-reaped | dead-holder`
+//! primitives | sync-calls | dropped-handles-reaped | dead-holder`
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,24 @@ fn parse_below_ten(text: String) -> u8 {
 /// A result larger than a pipe holds.
 fn bytes(n: usize) -> Vec<u8> {
     vec![7; n]
+}
+
+/// Dies (as a crash would) on input 37.
+fn dies_at_37(x: u64) -> u64 {
+    if x == 37 {
+        // SAFETY: _exit ends the worker at once.
+        unsafe { libc::_exit(9) }
+    }
+    x
+}
+
+/// The same, for inputs that travel through the pipes (not plain numbers).
+fn dies_at_text_37(text: String) -> String {
+    if text == "37" {
+        // SAFETY: _exit ends the worker at once.
+        unsafe { libc::_exit(9) }
+    }
+    text
 }
 
 fn power(base: u64, exponent: u32) -> u64 {
@@ -74,6 +92,18 @@ fn deny_fork() {
         assert_eq!(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0, "no_new_privs");
         assert_eq!(libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &filter), 0, "seccomp");
     }
+}
+
+/// Processor time used by this process's children that have been waited for.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 fn squares(n: u64) -> Vec<u64> {
@@ -255,6 +285,22 @@ fn main() {
             }
             println!("lock: most inside at once: {}", most.get());
 
+            // A lock held by another process: acquire_timeout waits for it
+            // (not past its limit), then takes it.
+            let (held, holder_has_it) = (lock.clone(), Event::new().expect("an event"));
+            let has_it = holder_has_it.clone();
+            let mut holder = Process::new(move || {
+                let _held = held.acquire();
+                has_it.set();
+                std::thread::sleep(Duration::from_millis(300));
+            });
+            holder.start().expect("start");
+            assert!(holder_has_it.wait_timeout(limit), "the holder never took the lock");
+            let waited = lock.acquire_timeout(limit).map(|guard| !guard.previous_holder_died());
+            println!("lock: acquire_timeout waited for the holder: {waited:?}");
+            holder.join().expect("join");
+            println!("barrier of one: {:?}", Barrier::new(1).expect("a barrier").wait());
+
             // Barrier: two parties, three rounds; the second party is slow
             // to arrive each round. Every arrival of a round must come
             // before every passing of it.
@@ -348,6 +394,103 @@ fn main() {
             }
             items.sort_unstable();
             println!("queue: every item once: {}", items == (0..3000).collect::<Vec<u32>>());
+        }
+        // Event, Semaphore, Condition and Barrier, each call checked for
+        // what it must do, alone and against another process.
+        "sync-calls" => {
+            let short = Duration::from_millis(100);
+            let long = Duration::from_secs(10);
+            // After 200 ms, in a child, do `then`.
+            let later = |then: Box<dyn FnOnce()>| {
+                let mut child = Process::new(move || {
+                    std::thread::sleep(Duration::from_millis(200));
+                    then();
+                });
+                child.start().expect("start");
+                child
+            };
+
+            let event = Event::new().expect("an event");
+            print!("event: new {}", event.is_set());
+            event.set();
+            print!(", set {}", event.is_set());
+            event.clear();
+            print!(", cleared {}", event.is_set());
+            println!(", wait_timeout unset {}", event.wait_timeout(short));
+            let setter = event.clone();
+            let mut child = later(Box::new(move || setter.set()));
+            println!("event: wait_timeout, set by another meanwhile: {}", event.wait_timeout(long));
+            child.join().expect("join");
+
+            let slots = Semaphore::new(1).expect("a semaphore");
+            print!("semaphore: value {}", slots.value());
+            print!(", acquire_timeout {}", slots.acquire_timeout(short));
+            print!(", value {}", slots.value());
+            println!(", acquire_timeout at 0 {}", slots.acquire_timeout(short));
+            let giver = slots.clone();
+            let mut child = later(Box::new(move || giver.release()));
+            slots.acquire();
+            println!("semaphore: acquire waited for the release, value after {}", slots.value());
+            child.join().expect("join");
+            slots.release();
+            slots.release();
+            println!("semaphore: two releases, value {}", slots.value());
+
+            let condition = Condition::new().expect("a condition");
+            let flag = Value::new(0u8).expect("a value");
+            println!("condition: wait_timeout, no notify: {}", condition.acquire().wait_timeout(short));
+            for notify_all in [false, true] {
+                flag.set(0);
+                let (c, f) = (condition.clone(), flag.clone());
+                let mut child = later(Box::new(move || {
+                    let _held = c.acquire();
+                    f.set(1);
+                    if notify_all {
+                        c.notify_all();
+                    } else {
+                        c.notify();
+                    }
+                }));
+                let mut held = condition.acquire();
+                // One wait: a notification must end it well before the limit.
+                let woken = held.wait_timeout(long);
+                drop(held);
+                println!("condition: notify_all {notify_all}: woken {woken}, flag {}", flag.get());
+                child.join().expect("join");
+            }
+            flag.set(0);
+            let (c, f) = (condition.clone(), flag.clone());
+            let mut child = later(Box::new(move || {
+                let _held = c.acquire();
+                f.set(1);
+                c.notify_all();
+            }));
+            let mut held = condition.acquire();
+            while flag.get() == 0 {
+                held.wait();
+            }
+            drop(held);
+            println!("condition: wait returned after the notify, flag {}", flag.get());
+            child.join().expect("join");
+
+            let barrier = Barrier::new(3).expect("a barrier");
+            print!("barrier: parties {}, broken {}", barrier.parties(), barrier.is_broken());
+            barrier.abort();
+            println!(", after abort broken {}, waiting {}", barrier.is_broken(), barrier.n_waiting());
+            // A party waiting 500 ms at a barrier sleeps: it uses almost no
+            // processor time (a party that polled in a loop would use it all).
+            let barrier = Barrier::new(2).expect("a barrier");
+            let party = barrier.clone();
+            let mut child = later(Box::new(move || drop(party.wait_timeout(long))));
+            let before = children_cpu();
+            let mut sleeper = Process::new(move || {
+                drop(barrier.wait_timeout(long));
+            });
+            sleeper.start().expect("start");
+            sleeper.join().expect("join");
+            child.join().expect("join");
+            let used = children_cpu() - before;
+            println!("barrier: the waiting parties slept: {}", used < Duration::from_millis(150));
         }
         // A process that dies holding a lock (or a value's): the next guard
         // says so, once; the one after it does not.
@@ -450,6 +593,17 @@ fn main() {
             println!("map after terminate: {:?}", other.map(square, 0..4).map_err(|e| e.to_string()));
         }
         // A worker killed between maps held no task: say so, blame none.
+        // A worker that dies on its fourth chunk is blamed for the input it
+        // was running, not one of an earlier chunk.
+        "pool-worker-dies-on-a-later-chunk" => {
+            let mut pool = Pool::new(1).expect("a pool");
+            let numbers = pool.map_chunked(dies_at_37, (0..100).collect(), 10).map_err(|e| e.to_string());
+            println!("numbers: {numbers:?}");
+            let mut pool = Pool::new(1).expect("a pool");
+            let texts = (0..100).map(|i: u32| i.to_string()).collect();
+            let texts = pool.map_chunked(dies_at_text_37, texts, 10).map_err(|e| e.to_string());
+            println!("texts: {texts:?}");
+        }
         "pool-idle-worker-dies" => {
             let mut pool = Pool::new(2).expect("a pool");
             println!("first map: {}", pool.map(square, 0..100).expect("map") == squares(100));
