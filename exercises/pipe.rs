@@ -39,7 +39,9 @@ fn main() -> anyhow::Result<()> {
         "print each number from rx2 on a line of its own until its end \
          (rx2.recv_timeout(Duration::from_secs(10)) gives Ok(None) at the end), then print End"
     );
-    stage1.join()?;
-    stage2.join()?;
+    let code = stage1.join()?;
+    anyhow::ensure!(code == 0, "{} failed with exit code {code}", stage1.name());
+    let code = stage2.join()?;
+    anyhow::ensure!(code == 0, "{} failed with exit code {code}", stage2.name());
     Ok(())
 }

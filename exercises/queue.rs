@@ -46,14 +46,16 @@ fn main() -> anyhow::Result<()> {
     }
 
     for producer in &mut producers {
-        producer.join()?;
+        let code = producer.join()?;
+        anyhow::ensure!(code == 0, "{} failed with exit code {code}", producer.name());
     }
     let mut queue = queue;
     for _ in &consumers {
         queue.put(&None)?;
     }
     for consumer in &mut consumers {
-        consumer.join()?;
+        let code = consumer.join()?;
+        anyhow::ensure!(code == 0, "{} failed with exit code {code}", consumer.name());
     }
     println!("all done");
     Ok(())

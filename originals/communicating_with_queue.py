@@ -1,7 +1,8 @@
 """A producer puts 10 random integers into a queue; a consumer takes them out,
 slower, and quits as soon as it sees the queue empty, which races with the
 producer: items can be left behind. Ported by `local-procs queue`, which
-loses none. TIME_SCALE scales the sleeps (0: none)."""
+loses none. Adapted for the course: TIME_SCALE, added to the original, scales its sleeps
+(0: none), so that the tests run it fast."""
 
 import multiprocessing
 import os

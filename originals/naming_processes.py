@@ -1,6 +1,7 @@
 """Two processes run the same function: one named, one left to the default
 name, Process-2 (every process object takes the next number). Ported by
-`local-procs naming`. TIME_SCALE scales the sleeps (0: none)."""
+`local-procs naming`. Adapted for the course: TIME_SCALE, added to the original, scales its sleeps
+(0: none), so that the tests run it fast."""
 
 import multiprocessing
 import os

@@ -1,8 +1,9 @@
 """A pool of 4 worker processes maps square over 0..99; the results come back
 in input order. Ported by `local-procs pool`.
 
-CRASH_AT=K makes the task for input K kill its worker (os._exit): Python's
-pool then waits forever for that result, where the port reports the task."""
+Adapted for the course: CRASH_AT, added to the original, makes the task for
+input K kill its worker (os._exit): Python's pool then waits forever for that
+result, where the port reports the task."""
 
 import multiprocessing
 import os

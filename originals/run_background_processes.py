@@ -1,6 +1,7 @@
 """A daemon and a non-daemon process; the parent just ends. At its end the
 daemon is terminated, the other joined. Ported by `local-procs daemon`.
-TIME_SCALE scales the sleeps (0: none)."""
+Adapted for the course: TIME_SCALE, added to the original, scales its sleeps
+(0: none), so that the tests run it fast."""
 
 import multiprocessing
 import os

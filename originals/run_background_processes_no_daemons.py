@@ -1,6 +1,7 @@
 """Two non-daemon processes; the parent just ends, and its end waits for
 both. Ported by `local-procs no-daemon`.
-TIME_SCALE scales the sleeps (0: none)."""
+Adapted for the course: TIME_SCALE, added to the original, scales its sleeps
+(0: none), so that the tests run it fast."""
 
 import multiprocessing
 import os

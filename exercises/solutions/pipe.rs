@@ -32,7 +32,9 @@ fn main() -> anyhow::Result<()> {
         println!("{item}");
     }
     println!("End");
-    stage1.join()?;
-    stage2.join()?;
+    let code = stage1.join()?;
+    anyhow::ensure!(code == 0, "{} failed with exit code {code}", stage1.name());
+    let code = stage2.join()?;
+    anyhow::ensure!(code == 0, "{} failed with exit code {code}", stage2.name());
     Ok(())
 }

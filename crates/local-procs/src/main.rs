@@ -47,11 +47,21 @@ enum Scenario {
         linger: f64,
     },
     /// Terminate a process and read its exit code (killing_processes.py)
-    Terminate,
+    Terminate {
+        /// The child catches SIGTERM, finishes its step and ends cleanly
+        /// (exit code 0), as a server shuts down.
+        #[arg(long)]
+        catch_sigterm: bool,
+    },
     /// Two processes meet at a barrier, two do not (processes_barrier.py)
     Barrier,
     /// A two-stage pipeline over pipes (communicating_with_pipe.py)
-    Pipe,
+    Pipe {
+        /// Make the second stage panic on item K: the lesson then fails,
+        /// naming the stage, instead of ending as if all went well.
+        #[arg(long, value_name = "K")]
+        fail_at: Option<u64>,
+    },
     /// Producers and consumers around a queue (communicating_with_queue.py)
     Queue {
         /// Items to produce in all, shared out among the producers.
@@ -139,9 +149,9 @@ fn run(scenario: &Scenario) -> anyhow::Result<()> {
         Scenario::Subclass => subclass::run(),
         Scenario::Daemon { linger } => background::run(true, Duration::from_secs_f64(*linger)),
         Scenario::NoDaemon { linger } => background::run(false, Duration::from_secs_f64(*linger)),
-        Scenario::Terminate => terminate::run(),
+        Scenario::Terminate { catch_sigterm } => terminate::run(*catch_sigterm),
         Scenario::Barrier => barrier::run(),
-        Scenario::Pipe => pipe::run(),
+        Scenario::Pipe { fail_at } => pipe::run(*fail_at),
         Scenario::Queue { items, producers, consumers } => queue::run(*items, *producers as usize, *consumers as usize),
         Scenario::Pool { items, workers, crash_at, words } => pool::run(*items, *workers as usize, *crash_at, *words),
         Scenario::Bench { figures, scale, producers, consumers, workers } => bench::run(

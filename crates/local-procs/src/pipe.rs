@@ -79,6 +79,16 @@ impl<T> Sender<T> {
 
     /// Close this end (dropping it does the same; this says it out loud).
     pub fn close(self) {}
+
+    /// A second sending end of the same pipe (the descriptor duplicated,
+    /// as `fork` duplicates it for a child). The receiver sees the end of
+    /// input only once every copy is closed. As with Python's `Pipe`, two
+    /// processes sending on one pipe at once may interleave a message
+    /// larger than 4096 bytes (`PIPE_BUF`) with another; smaller ones
+    /// arrive whole.
+    pub fn try_clone(&self) -> Result<Sender<T>, Error> {
+        Ok(Sender { file: self.file.try_clone()?, frame: Vec::new(), _type: PhantomData })
+    }
 }
 
 impl<T: DeserializeOwned> Receiver<T> {
@@ -96,13 +106,6 @@ impl<T: DeserializeOwned> Receiver<T> {
 
     /// Close this end (dropping it does the same).
     pub fn close(self) {}
-
-    /// True when a whole message is already buffered (no read needed).
-    pub(crate) fn has_buffered_message(&self) -> bool {
-        let available = &self.buf[self.start..self.end];
-        available.len() >= 4
-            && available.len() >= 4 + u32::from_le_bytes(available[..4].try_into().expect("4 bytes")) as usize
-    }
 
     fn recv_until(&mut self, deadline: Option<(Instant, Duration)>) -> Result<Option<T>, Error> {
         loop {

@@ -349,3 +349,23 @@ fn event_semaphore_condition_and_barrier_calls_each_do_their_part() {
         assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
     }
 }
+
+#[test]
+fn each_pipe_call_does_its_part() {
+    let run = check("pipe-calls");
+    for (what, line) in [
+        ("recv_timeout waits for a message sent later", "recv_timeout, sent meanwhile: Ok(Some(\"late\"))"),
+        ("a message larger than the pipe arrives whole", "a message larger than the pipe: Some(1048576) bytes"),
+        ("the end of input after the last sender closed", "then the end: Ok(None)"),
+        ("recv_timeout gives up at its limit", "recv_timeout, nothing sent, sender open: Err(\"gave up after 100ms\")"),
+        (
+            "sending to a closed receiver is Disconnected",
+            "send, receiver closed: Err(\"the other end is closed: nobody is left to receive\")",
+        ),
+        ("try_clone sends on the same pipe", "a clone sends: Ok(Some(7))"),
+        ("a clone holds the pipe open", "first sender closed, the clone open: Err(\"gave up after 100ms\")"),
+        ("the end once every copy is closed", "both closed: Ok(None)"),
+    ] {
+        assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
+    }
+}

@@ -174,6 +174,17 @@ fn terminate_reports_minus_15() {
 }
 
 #[test]
+fn a_child_that_catches_sigterm_ends_cleanly_with_zero() {
+    // At the original's pace the signal lands during a step's sleep; the
+    // child finishes the step, sees the flag and returns.
+    let run = lesson(&["terminate", "--catch-sigterm"]);
+    assert_clean(&run);
+    assert!(run.stdout.contains("Caught SIGTERM: cleaning up, then ending"), "{}", run.describe());
+    assert_eq!(terminate_steps(&run).last(), Some(&("Process exit code", "0")), "{}", run.describe());
+    assert!(!run.stdout.contains("Finished function"), "{}", run.describe());
+}
+
+#[test]
 fn terminate_without_sleeps_still_ends_cleanly() {
     // With no sleeps the child may finish before the signal lands (even
     // before `is_alive` after `start` looks, which then collects it): then
@@ -248,6 +259,15 @@ fn check_queue(run: &Outcome, total: usize) {
     let sum: u64 = produced.iter().map(|&v| u64::from(v)).sum();
     assert!(run.stdout.contains(&format!("\nproduced {total} items, sum {sum}\n")), "{}", run.describe());
     assert!(run.stdout.ends_with(&format!("consumed {total} items, sum {sum}\n")), "{}", run.describe());
+}
+
+#[test]
+fn a_failed_pipe_stage_fails_the_lesson_and_it_prints_no_end() {
+    let run = fast(&["pipe", "--fail-at", "4"]);
+    assert_ne!(run.code(), 0, "{}", run.describe());
+    assert!(!run.stdout.contains("End"), "{}", run.describe());
+    assert!(run.stderr.contains("failed with exit code 1"), "{}", run.describe());
+    assert!(run.stderr.contains("multiply_items failed at item 4"), "{}", run.describe());
 }
 
 #[test]

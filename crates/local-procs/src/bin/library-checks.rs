@@ -6,7 +6,7 @@
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives | sync-calls | dropped-handles-reaped | dead-holder`
+//! primitives | sync-calls | pipe-calls | dropped-handles-reaped | dead-holder`
 
 use std::time::{Duration, Instant};
 
@@ -394,6 +394,39 @@ fn main() {
             }
             items.sort_unstable();
             println!("queue: every item once: {}", items == (0..3000).collect::<Vec<u32>>());
+        }
+        // Each call of a pipe's ends, against another process.
+        "pipe-calls" => {
+            use local_procs::pipe;
+            let (mut tx, mut rx) = pipe::<String>().expect("a pipe");
+            let mut child = Process::new(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                tx.send(&"late".to_owned()).expect("send");
+                tx.send(&"x".repeat(1 << 20)).expect("send a message larger than the pipe");
+            });
+            child.start().expect("start");
+            println!("recv_timeout, sent meanwhile: {:?}", rx.recv_timeout(Duration::from_secs(10)));
+            let large = rx.recv_timeout(Duration::from_secs(10)).expect("the large one");
+            println!("a message larger than the pipe: {:?} bytes", large.map(|m| m.len()));
+            println!("then the end: {:?}", rx.recv_timeout(Duration::from_secs(10)));
+            child.join().expect("join");
+
+            let (tx, mut rx) = pipe::<u32>().expect("a pipe");
+            let waited = rx.recv_timeout(Duration::from_millis(100)).map_err(|e| e.to_string());
+            println!("recv_timeout, nothing sent, sender open: {waited:?}");
+            drop(rx);
+            let mut tx = tx;
+            println!("send, receiver closed: {:?}", tx.send(&1).map_err(|e| e.to_string()));
+
+            let (tx, mut rx) = pipe::<u32>().expect("a pipe");
+            let mut spare = tx.try_clone().expect("a second sender");
+            drop(tx);
+            spare.send(&7).expect("send");
+            println!("a clone sends: {:?}", rx.recv_timeout(Duration::from_secs(10)));
+            let open = rx.recv_timeout(Duration::from_millis(100)).map_err(|e| e.to_string());
+            println!("first sender closed, the clone open: {open:?}");
+            drop(spare);
+            println!("both closed: {:?}", rx.recv_timeout(Duration::from_secs(10)));
         }
         // Event, Semaphore, Condition and Barrier, each call checked for
         // what it must do, alone and against another process.

@@ -561,12 +561,10 @@ impl Pool {
     }
 
     /// Indexes of workers with a result to read, waiting for at least one.
+    /// A worker has one result at most in flight (it gets a task only once
+    /// its last result was read), so no result waits in a receiver's
+    /// buffer: the pipes say which are ready.
     fn wait_ready(&self, last_progress: Instant) -> Result<Vec<usize>, Error> {
-        let buffered: Vec<usize> =
-            (0..self.workers.len()).filter(|&w| self.workers[w].results.has_buffered_message()).collect();
-        if !buffered.is_empty() {
-            return Ok(buffered);
-        }
         loop {
             let wait = match self.task_timeout {
                 Some(limit) => {

@@ -37,7 +37,10 @@ impl<R: DeserializeOwned + 'static> AsyncResult<R> {
                 .workers
                 .iter()
                 .find(|w| w.reserved == Some(self.id))
-                .is_some_and(|w| w.results.has_buffered_message() || readable(w.results.raw_fd()))
+                // A worker has one result at most in flight (it gets a task
+                // only once its last result was read), so nothing of it is
+                // buffered yet: the pipe says whether it is there.
+                .is_some_and(|w| readable(w.results.raw_fd()))
     }
 }
 

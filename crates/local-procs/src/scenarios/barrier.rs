@@ -65,8 +65,7 @@ pub fn run() -> anyhow::Result<()> {
         process.start()?;
     }
     for process in &mut processes {
-        let code = process.join()?;
-        anyhow::ensure!(code == 0, "{} failed with exit code {code}", process.name());
+        super::join_ok(process)?;
     }
     Ok(())
 }

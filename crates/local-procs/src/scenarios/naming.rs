@@ -23,7 +23,7 @@ pub fn run() -> anyhow::Result<()> {
     let mut unnamed = Process::new(my_func);
     named.start()?;
     unnamed.start()?;
-    named.join()?;
-    unnamed.join()?;
+    super::join_ok(&mut named)?;
+    super::join_ok(&mut unnamed)?;
     Ok(())
 }

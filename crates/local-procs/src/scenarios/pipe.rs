@@ -10,9 +10,18 @@
 //! closure hands it to the child, and `start` closes the parent's copy.
 //! `fork` still copies every descriptor the parent has open at that moment:
 //! process 2 inherits the parent's `rx2`, harmless for a read end; an
-//! inherited write end would hold the pipe open. Try next: keep a clone of a sender in the parent (`pipe()` twice is
-//! enough) and watch the parent wait forever for `End`; the time limit on
-//! `recv_timeout` is what turns that hang into an error here.
+//! inherited write end would hold the pipe open.
+//!
+//! The original makes each pipe with `Pipe(True)`: two-way, both ends can
+//! send and receive; it uses each one way only. The port's `pipe()` is
+//! one-way (a `Sender` and a `Receiver`), as `Pipe(False)` is, so that the
+//! compiler knows which end sends.
+//!
+//! Try next: keep a second sender in the parent (`let spare =
+//! tx2.try_clone()?;` before `tx2` moves into process 2) and watch the
+//! parent wait for `End`, which never comes while `spare` is open; the
+//! limit on `recv_timeout` turns that hang into an error here. Then
+//! `drop(spare)` once both processes have started.
 
 use std::time::Duration;
 
@@ -30,29 +39,34 @@ fn create_items(mut output: Sender<u64>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn multiply_items(input: Receiver<u64>, mut output: Sender<u64>) -> anyhow::Result<()> {
+fn multiply_items(input: Receiver<u64>, mut output: Sender<u64>, fail_at: Option<u64>) -> anyhow::Result<()> {
     for item in input {
         let item = item?;
+        anyhow::ensure!(Some(item) != fail_at, "multiply_items failed at item {item}, as --fail-at asked");
         output.send(&(item * item))?;
     }
     output.close(); // end of input reached: pass the end along
     Ok(())
 }
 
-pub fn run() -> anyhow::Result<()> {
+pub fn run(fail_at: Option<u64>) -> anyhow::Result<()> {
     let (tx1, rx1) = pipe::<u64>()?;
     let mut stage1 = Process::new(move || create_items(tx1).expect("create_items"));
     stage1.start()?; // the parent's copy of tx1 is closed now
 
     let (tx2, mut rx2) = pipe::<u64>()?;
-    let mut stage2 = Process::new(move || multiply_items(rx1, tx2).expect("multiply_items"));
+    let mut stage2 = Process::new(move || multiply_items(rx1, tx2, fail_at).expect("multiply_items"));
     stage2.start()?; // and so are its copies of rx1 and tx2
 
     while let Some(item) = rx2.recv_timeout(LIMIT)? {
         println!("{item}");
     }
+    // The end of input comes as well when a stage fails: `End` only once
+    // both have ended well. A failed stage 2 is named first: stage 1 may
+    // have failed only because its reader went away.
+    let first = super::join_ok(&mut stage1);
+    super::join_ok(&mut stage2)?;
+    first?;
     println!("End");
-    stage1.join()?;
-    stage2.join()?;
     Ok(())
 }

@@ -106,16 +106,14 @@ pub fn run(items: u64, producers: usize, consumers: usize) -> anyhow::Result<()>
     }
 
     for process in &mut producing {
-        let code = process.join()?;
-        anyhow::ensure!(code == 0, "{} failed with exit code {code}", process.name());
+        super::join_ok(process)?;
     }
     let mut queue = queue;
     for _ in 0..consumers {
         queue.put(&None)?;
     }
     for process in &mut consuming {
-        let code = process.join()?;
-        anyhow::ensure!(code == 0, "{} failed with exit code {code}", process.name());
+        super::join_ok(process)?;
     }
 
     let mut tally = tally;

@@ -16,7 +16,7 @@ pub fn run() -> anyhow::Result<()> {
     for i in 0..6 {
         let mut process = Process::new(move || my_func(i));
         process.start()?;
-        process.join()?;
+        super::join_ok(&mut process)?;
     }
     Ok(())
 }

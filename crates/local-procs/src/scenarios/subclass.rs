@@ -22,7 +22,7 @@ pub fn run() -> anyhow::Result<()> {
     for _ in 0..10 {
         let mut process = Process::from_run(MyProcess);
         process.start()?;
-        process.join()?;
+        super::join_ok(&mut process)?;
     }
     Ok(())
 }
