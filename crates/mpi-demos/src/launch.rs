@@ -1,8 +1,11 @@
 //! Starting a lesson: was it launched by mpirun, with enough ranks?
 //!
 //! An MPI program started without a launcher becomes a "singleton" of one
-//! rank, and a program written for nine ranks then waits forever for ranks
-//! that do not exist. These checks turn both mistakes into one message.
+//! rank (the standard allows it: a "singleton MPI_INIT"), and a program
+//! written for nine ranks then runs as rank 0 alone: rsmpi's
+//! `process_at_rank` panics on a rank that does not exist (an assertion),
+//! and a receive from one would wait for a sender that never comes. These
+//! checks turn both mistakes into one message before any of that.
 
 use std::fmt;
 use std::process::ExitCode;

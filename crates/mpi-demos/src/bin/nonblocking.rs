@@ -4,16 +4,18 @@
 //! Launch: `mpirun -np 2 target/release/nonblocking`. Page: `lessons/nonblocking.md`.
 //!
 //! `immediate_send` and `immediate_receive_into` return a request at once.
-//! Until it completes, the buffer is the message's: Rust's borrow checker
+//! Until it completes, the buffer is lent to MPI: Rust's borrow checker
 //! enforces it, as the request borrows the buffer inside
-//! `mpi::request::scope`. `wait` blocks until the request completes; `test`
-//! only asks.
+//! `mpi::request::scope` (a send's buffer may still be read, a receive's
+//! not touched). `wait` blocks until the request completes; `test` only
+//! asks.
 //!
-//! A message does not move by itself while a rank computes. MPI moves it
-//! when the program calls into MPI (a `test`, a `wait`, any MPI call), or
-//! from a progress thread where the MPI has one. Here 800 kB is more than
-//! MPI sends eagerly: the sender announces the message, the receiver
-//! answers, then the data moves, and each step needs its rank inside MPI.
+//! The standard says when a transfer must be complete, not when its bytes
+//! move. Open MPI and MPICH, by default, move them only when the program
+//! calls into MPI (a `test`, a `wait`, any MPI call), or from a progress
+//! thread where one runs. Here 800 kB is more than either copies out at
+//! once: the sender announces the message, the receiver answers, then the
+//! data moves, and each step needs its rank inside MPI.
 //! By default both ranks compute without calling MPI, and the numbers move
 //! only once they wait; with `--test`, both test their request after every
 //! slice of computation, and the numbers move while they compute.

@@ -11,7 +11,9 @@
 //! How Rust differs from mpi4py: `comm.send(obj)` pickles any Python
 //! object; here the integer goes as one MPI `int` and the string as its
 //! UTF-8 bytes, with no serialisation step. The receiver chooses the type
-//! it receives into, and the `Status` tells it who sent the message.
+//! it receives into, and the `Status` tells it who sent the message. That
+//! type must match the sent one (MPI 4.1 §3.3.1): MPI does not check it,
+//! and an `i32` received as `f32` arrives as meaningless bits.
 
 use std::time::Duration;
 

@@ -8,6 +8,12 @@
 //! `Status` that says how many integers it holds. Rank 1 then makes a buffer
 //! of that size and receives exactly that message into it (a "matched"
 //! receive: no other message can slip in between the probe and the receive).
+//!
+//! `status.count(datatype)` is MPI_Get_count: the message's size in
+//! elements of that type, or MPI_UNDEFINED (a negative number) when the
+//! size is not a whole number of them. Rank 1 checks for it rather than
+//! turn it into a buffer of four billion elements; `--extra-byte` makes
+//! rank 0 send one byte more, to see it.
 
 use clap::Parser;
 use mpi::datatype::Equivalence;
@@ -21,6 +27,10 @@ struct Args {
     /// How many integers rank 0 sends.
     #[arg(long, default_value_t = 37)]
     length: u32,
+    /// Rank 0 sends its integers' bytes and one byte more: not a whole
+    /// number of integers.
+    #[arg(long)]
+    extra_byte: bool,
 }
 
 fn main() {
@@ -29,12 +39,26 @@ fn main() {
     match world.rank() {
         0 => {
             let numbers: Vec<u32> = (0..args.length).collect();
-            world.process_at_rank(1).send(&numbers[..]);
-            println!("rank 0 sent {} integers", numbers.len());
+            if args.extra_byte {
+                let mut bytes: Vec<u8> = numbers.iter().flat_map(|n| n.to_ne_bytes()).collect();
+                bytes.push(0);
+                world.process_at_rank(1).send(&bytes[..]);
+                println!("rank 0 sent {} bytes", bytes.len());
+            } else {
+                world.process_at_rank(1).send(&numbers[..]);
+                println!("rank 0 sent {} integers", numbers.len());
+            }
         }
         1 => {
             let (message, status) = world.process_at_rank(0).matched_probe();
-            let count = status.count(u32::equivalent_datatype()) as usize;
+            let Ok(count) = usize::try_from(status.count(u32::equivalent_datatype())) else {
+                let bytes = status.count(u8::equivalent_datatype());
+                eprintln!(
+                    "rank 1: the message holds {bytes} bytes, not a whole number of 4-byte integers \
+                     (MPI_Get_count returned MPI_UNDEFINED)"
+                );
+                world.abort(1);
+            };
             println!(
                 "rank 1 probed: a message from rank {}, tag {}, {count} integers ({} bytes)",
                 status.source_rank(),
