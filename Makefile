@@ -35,7 +35,7 @@ NET ?=
 NODES ?= 1
 
 # The MPI lessons and their rank counts (pages: crates/mpi-demos/lessons/).
-LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2
+LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2 heat:3
 FIGURES := crates/mpi-demos/lessons/figures
 
 .PHONY: no-sudo help deps build demo bench mutants book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
@@ -80,6 +80,7 @@ lessons: build ## Run every MPI lesson, traced, and draw each page's sequence di
 	@for lesson in $(LESSONS); do \
 	  name=$${lesson%%:*}; np=$${lesson##*:}; args=; \
 	  if [ "$$name" = deadlock ]; then args=--fixed; fi; \
+	  if [ "$$name" = heat ]; then args="--points 12 --steps 3"; fi; \
 	  echo "== $$name on $$np ranks"; \
 	  scripts/mpirun --trace $(TARGET_DIR)/lessons/$$name.jsonl -np $$np $(RELEASE)/$$name $$args; \
 	  $(RELEASE)/trace-svg $(TARGET_DIR)/lessons/$$name.jsonl $(FIGURES)/$$name.svg --title "$$name, $$np ranks ($(MPI))"; \

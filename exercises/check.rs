@@ -120,6 +120,18 @@ const EXERCISES: &[Exercise] = &[
         on_hang: "Each rank receives before it sends, so each waits for the other. Let one rank (only one) \
                   send first, and receive after.",
     },
+    Exercise {
+        name: "heat",
+        kind: Kind::Mpi { ranks: 4 },
+        lesson: "crates/mpi-demos/lessons/heat.md",
+        expect: Expect::InOrder(&[
+            "heat: at 1/4, 1/2 and 3/4 of the rod: 0.312501 0.044432 0.002612",
+            "heat: the same as one process computing alone",
+        ]),
+        on_hang: "Every rank sends and receives in each call; with two separate calls, a send to the \
+                  left and a receive from the right, every rank would wait in its send for the others. \
+                  Which single call does both at once?",
+    },
 ];
 
 /// Every item put (0..50 and 1000..1050) taken once, then `all done`.

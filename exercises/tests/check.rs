@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use local_procs::supervise::{Outcome, Supervised};
 
-const EXERCISES: [&str; 7] = ["pipe", "queue", "pool", "tags", "ring", "nonblocking", "deadlock"];
+const EXERCISES: [&str; 8] = ["pipe", "queue", "pool", "tags", "ring", "nonblocking", "deadlock", "heat"];
 
 fn check(args: &[&str]) -> Outcome {
     Supervised::new(env!("CARGO_BIN_EXE_check-exercise")).args(args).time_limit(Duration::from_secs(180)).run().unwrap()
@@ -50,7 +50,7 @@ fn without_a_name_it_stops_at_the_first_exercise_not_done() {
     let run = check(&[]);
     assert_eq!(run.code(), 1, "{}", run.describe());
     assert!(run.stdout.starts_with("✗ pipe: not done yet"), "{}", run.describe());
-    assert!(run.stdout.contains("0 of 7 exercises done. Edit exercises/pipe.rs"), "{}", run.describe());
+    assert!(run.stdout.contains("0 of 8 exercises done. Edit exercises/pipe.rs"), "{}", run.describe());
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! What every MPI lesson shares, and nothing more: the launch check.
+//! What every MPI lesson shares, and nothing more: the launch check, and
+//! (for the halo exchange) a neighbour that may be `MPI_PROC_NULL`.
 //!
 //! [`launch::Lesson::start`] initialises MPI and checks that the program was
 //! started by an MPI launcher with the ranks it needs, so a wrong launch
@@ -10,3 +11,4 @@
 
 pub mod diag;
 pub mod launch;
+pub mod neighbour;

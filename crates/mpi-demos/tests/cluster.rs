@@ -220,6 +220,32 @@ fn typed_values_cross_hosts_exactly_in_one_message_up_to_the_network_limit() {
     assert!(sends[at_limit + 1].bytes < 16, "one byte over: the shape alone first: {sends:?}");
 }
 
+/// The capstone across hosts: each exchange crosses the network, and the
+/// rod still matches one process computing alone, bit for bit.
+#[test]
+#[ignore = "needs root: the virtual cluster (network namespaces, sshd); make test runs it as root and under CI"]
+fn heat_across_three_hosts_matches_one_process_bit_for_bit() {
+    let test = "heat_across_three_hosts_matches_one_process_bit_for_bit";
+    let Some(_turn) = can_run(test) else { return };
+    assert!(cluster(&["up", "--hosts", "3", "--slots", "1"]).clean_success());
+    let hostfile = cluster(&["hostfile"]).stdout.trim().to_owned();
+    let ssh_config = cluster(&["ssh-config"]).stdout.trim().to_owned();
+    let net = cluster(&["net"]).stdout.trim().to_owned();
+    let mpirun = workspace().join("scripts/mpirun");
+    let run = Supervised::new(workspace().join("scripts/virtual-cluster"))
+        .args(["exec", mpirun.to_str().unwrap(), "--hostfile", &hostfile, "--ssh-config", &ssh_config])
+        .args(["--net", &net, "-np", "3", env!("CARGO_BIN_EXE_heat"), "--steps", "2000"])
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(120))
+        .run()
+        .unwrap();
+    assert!(cluster(&["down"]).clean_success());
+    assert_nothing_left();
+    assert!(run.clean_success(), "{}", run.describe());
+    assert!(run.stdout.contains("heat: 400 points, 2000 steps, 3 rank(s)"), "{}", run.describe());
+    assert!(run.stdout.contains("heat: the same as one process computing alone, bit for bit"), "{}", run.describe());
+}
+
 #[test]
 #[ignore = "needs root: the virtual cluster (network namespaces, sshd); make test runs it as root and under CI"]
 fn up_is_idempotent_status_tells_and_down_removes_everything() {

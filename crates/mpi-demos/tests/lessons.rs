@@ -30,6 +30,7 @@ fn binary(name: &str) -> PathBuf {
         "typed" => env!("CARGO_BIN_EXE_typed"),
         "deadlock" => env!("CARGO_BIN_EXE_deadlock"),
         "send-modes" => env!("CARGO_BIN_EXE_send-modes"),
+        "heat" => env!("CARGO_BIN_EXE_heat"),
         "trace-svg" => return support::sibling("trace-svg"),
         other => panic!("a page runs an unknown program: {other}"),
     };
@@ -159,6 +160,11 @@ fn check_page(name: &str) {
 #[test]
 fn page_p2p() {
     check_page("p2p");
+}
+
+#[test]
+fn page_heat() {
+    check_page("heat");
 }
 
 #[test]

@@ -137,6 +137,15 @@ fn send_modes_twelve_messages() {
 }
 
 #[test]
+fn heat_three_exchanges_then_the_gather_and_nothing_to_proc_null() {
+    // Per step: every rank's first point left (tag 1), last point right
+    // (tag 2); the ends' sends to MPI_PROC_NULL are no messages. Then the
+    // blocks to rank 0 (tag 3).
+    let expected = [((0, 1, 2), 3), ((1, 0, 1), 3), ((1, 0, 3), 1), ((1, 2, 2), 3), ((2, 0, 3), 1), ((2, 1, 1), 3)];
+    check_lesson("heat", "3", &["--points", "12", "--steps", "3"], &expected);
+}
+
+#[test]
 fn a_trace_of_non_blocking_calls_names_them() {
     let trace = traced("2", &[env!("CARGO_BIN_EXE_nonblocking")]);
     let calls: Vec<(&str, &str)> = trace.events.iter().map(|e| (e.call.as_str(), e.comm.as_str())).collect();
