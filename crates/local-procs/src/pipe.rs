@@ -29,6 +29,18 @@ use crate::Error;
 const READ_CHUNK: usize = 64 * 1024;
 
 /// Create a pipe: the sending end and the receiving end.
+///
+/// An end moved into a process's closure belongs to that process: the
+/// parent can no longer use it (the compiler refuses, error E0382, a use
+/// after a move), which is how the pipe lesson's closing of unused ends
+/// comes for free.
+///
+/// ```compile_fail,E0382
+/// use local_procs::{pipe, Process};
+/// let (mut tx, rx) = pipe::<u32>().unwrap();
+/// let mut child = Process::new(move || tx.send(&1).unwrap());
+/// tx.send(&2).unwrap(); // tx is the child's now
+/// ```
 pub fn pipe<T>() -> Result<(Sender<T>, Receiver<T>), Error> {
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::Os("pipe", e))?;
     Ok((

@@ -11,4 +11,5 @@
 
 pub mod diag;
 pub mod launch;
+pub mod mistakes;
 pub mod neighbour;

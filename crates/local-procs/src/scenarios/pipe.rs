@@ -7,7 +7,8 @@
 //! The lesson is the end of input: a reader sees it only once *every* write
 //! end of the pipe is closed, in every process. Python must close the ends
 //! by hand (`pipe_1[0].close()`); in Rust, moving an end into a process's
-//! closure hands it to the child, and `start` closes the parent's copy.
+//! closure hands it to the child, and `start` closes the parent's copy
+//! (using it in the parent after the move does not compile: error E0382).
 //! `fork` still copies every descriptor the parent has open at that moment:
 //! process 2 inherits the parent's `rx2`, harmless for a read end; an
 //! inherited write end would hold the pipe open.
