@@ -264,6 +264,61 @@ mod tests {
     }
 
     #[test]
+    fn a_long_stream_keeps_the_receivers_buffer_small() {
+        // 8 MB through the pipe, a kilobyte at a time: the bytes already
+        // consumed are dropped as reading goes on, so the buffer stays at
+        // about two reads' worth however long the stream.
+        let (mut tx, mut rx) = pipe::<Vec<u8>>().unwrap();
+        let writer = std::thread::spawn(move || {
+            for _ in 0..8192 {
+                tx.send(&vec![7u8; 1000]).unwrap();
+            }
+        });
+        let (count, largest) = within(move || {
+            let (mut count, mut largest) = (0, 0);
+            while let Some(message) = rx.recv().unwrap() {
+                assert_eq!(message.len(), 1000);
+                count += 1;
+                largest = largest.max(rx.buf.len());
+            }
+            (count, largest)
+        });
+        writer.join().unwrap();
+        assert_eq!(count, 8192);
+        assert!(largest <= 4 * READ_CHUNK, "the buffer grew to {largest} bytes");
+    }
+
+    extern "C" fn nothing(_: libc::c_int) {}
+
+    #[test]
+    fn a_signal_during_a_read_is_not_an_error() {
+        // A handler installed without SA_RESTART makes a blocked read
+        // return EINTR: the receiver must read again, not fail. Signals
+        // go to the reading thread for 300 ms while it waits, then the
+        // message is sent.
+        use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+        let action = SigAction::new(SigHandler::Handler(nothing), SaFlags::empty(), SigSet::empty());
+        // SAFETY: the handler does nothing.
+        unsafe { sigaction(Signal::SIGUSR2, &action) }.unwrap();
+        let (mut tx, mut rx) = pipe::<u32>().unwrap();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            // SAFETY: pthread_self has no preconditions.
+            ready_tx.send(unsafe { libc::pthread_self() } as usize).unwrap();
+            rx.recv().map_err(|e| e.to_string())
+        });
+        let thread = ready_rx.recv().unwrap() as libc::pthread_t;
+        let until = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < until {
+            // SAFETY: the reader thread runs until the message is sent below.
+            unsafe { libc::pthread_kill(thread, libc::SIGUSR2) };
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        tx.send(&42).unwrap();
+        assert_eq!(reader.join().unwrap(), Ok(Some(42)));
+    }
+
+    #[test]
     fn both_ends_are_closed_on_exec() {
         let (tx, rx) = pipe::<u8>().unwrap();
         for fd in [tx.file.as_fd(), rx.file.as_fd()] {

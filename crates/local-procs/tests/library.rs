@@ -369,3 +369,9 @@ fn each_pipe_call_does_its_part() {
         assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
     }
 }
+
+#[test]
+fn a_pool_worker_holds_no_other_workers_pipe() {
+    let run = check("pool-workers-hold-only-their-pipes");
+    assert!(run.stdout.contains("descriptors per worker, all the same: true"), "{}", run.describe());
+}

@@ -4,7 +4,7 @@
 //!
 //! `library-checks grandchildren | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
-//! pool-after-close | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
+//! pool-after-close | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
 //! primitives | sync-calls | pipe-calls | dropped-handles-reaped | dead-holder`
 
@@ -626,6 +626,17 @@ fn main() {
             println!("map after terminate: {:?}", other.map(square, 0..4).map_err(|e| e.to_string()));
         }
         // A worker killed between maps held no task: say so, blame none.
+        // Each worker holds its own two pipe ends and no other worker's:
+        // the pool closes, in each new worker, the copies fork gave it.
+        "pool-workers-hold-only-their-pipes" => {
+            let pool = Pool::new(4).expect("a pool");
+            let counts: Vec<usize> = pool
+                .pids()
+                .iter()
+                .map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the worker's fds").count())
+                .collect();
+            println!("descriptors per worker, all the same: {}", counts.windows(2).all(|w| w[0] == w[1]));
+        }
         // A worker that dies on its fourth chunk is blamed for the input it
         // was running, not one of an earlier chunk.
         "pool-worker-dies-on-a-later-chunk" => {
