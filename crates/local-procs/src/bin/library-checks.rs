@@ -630,12 +630,21 @@ fn main() {
         // the pool closes, in each new worker, the copies fork gave it.
         "pool-workers-hold-only-their-pipes" => {
             let pool = Pool::new(4).expect("a pool");
-            let counts: Vec<usize> = pool
-                .pids()
-                .iter()
-                .map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the worker's fds").count())
-                .collect();
-            println!("descriptors per worker, all the same: {}", counts.windows(2).all(|w| w[0] == w[1]));
+            let counts = || -> Vec<usize> {
+                pool.pids()
+                    .iter()
+                    .map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the worker's fds").count())
+                    .collect()
+            };
+            // A worker closes its copies just after it starts: look until
+            // all agree, for 5 s at most.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let mut same = false;
+            while !same && Instant::now() < deadline {
+                same = counts().windows(2).all(|w| w[0] == w[1]);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            println!("descriptors per worker, all the same: {same}");
         }
         // A worker that dies on its fourth chunk is blamed for the input it
         // was running, not one of an earlier chunk.
