@@ -94,6 +94,16 @@ fn deny_fork() {
     }
 }
 
+/// Send `signal` to the one process `pid`, which must be a real pid: 0 or
+/// a negative number would signal a whole group, or every process this
+/// user may signal (a library bug that gave such a pid must fail here, not
+/// end the session).
+fn signal_one(pid: i32, signal: libc::c_int) {
+    assert!(pid > 0, "{pid} is not the pid of one process");
+    // SAFETY: kill takes a pid and a signal number.
+    unsafe { libc::kill(pid, signal) };
+}
+
 /// Processor time used by this process's children that have been waited for.
 fn children_cpu() -> Duration {
     // SAFETY: getrusage fills the struct it is given.
@@ -165,9 +175,7 @@ fn main() {
             let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(60)));
             child.start().expect("the child starts");
             let signal = libc::SIGRTMIN() + 2;
-            let pid = child.pid().expect("started").as_raw();
-            // SAFETY: sending a signal to our own child.
-            unsafe { libc::kill(pid, signal) };
+            signal_one(child.pid().expect("started").as_raw(), signal);
             println!("signal {signal}: exit code {:?}", child.join().map_err(|e| e.to_string()));
         }
         // Python's is_alive: false once the child has ended (and its end
@@ -661,8 +669,7 @@ fn main() {
             let mut pool = Pool::new(2).expect("a pool");
             println!("first map: {}", pool.map(square, 0..100).expect("map") == squares(100));
             let pid = pool.pids()[0];
-            // SAFETY: killing a worker of ours.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            signal_one(pid, libc::SIGKILL);
             until("the worker is gone", || {
                 std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
             });
