@@ -38,7 +38,7 @@ NODES ?= 1
 LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2 heat:3
 FIGURES := crates/mpi-demos/lessons/figures
 
-.PHONY: no-sudo help deps build demo bench mutants book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: no-sudo help deps build demo bench mutants hint book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,10 @@ book-serve: no-sudo ## Serve the book on http://127.0.0.1:3000 while you read (P
 check: no-sudo deps ## Check an exercise: make check EXERCISE=ring (none: the first not yet done; SOLUTION=1: its solution)
 	@$(CARGO) build --quiet -p exercises -p mpi-watch-preload
 	@$(TARGET_DIR)/debug/check-exercise $(if $(SOLUTION),--solution) $(EXERCISE)
+
+hint: no-sudo ## The next hint for an exercise: make hint EXERCISE=ring (each call shows one more)
+	@$(CARGO) build --quiet -p exercises --bin check-exercise
+	@$(TARGET_DIR)/debug/check-exercise --hint $(EXERCISE)
 
 lessons: build ## Run every MPI lesson, traced, and draw each page's sequence diagram
 	@for lesson in $(LESSONS); do \

@@ -43,6 +43,9 @@ struct Exercise {
     expect: Expect,
     /// What to look at when it hangs.
     on_hang: &'static str,
+    /// Hints, from the idea to the code: `make hint` shows one more at
+    /// each call.
+    hints: &'static [&'static str],
 }
 
 /// The exercises, in the order of the course.
@@ -54,6 +57,12 @@ const EXERCISES: &[Exercise] = &[
         expect: Expect::InOrder(&["0", "1", "4", "9", "16", "25", "36", "49", "64", "81", "End"]),
         on_hang: "A receiver waits until every sending end of its pipe is closed. Does each stage return \
                   (or close its Sender) once it has sent everything? Does stage 2 stop at the end of its input?",
+        hints: &[
+            "A Sender sends one value at a time, and the reader sees the end of the pipe once every Sender of it is closed: closing is part of sending.",
+            "A Receiver is an iterator: `for item in input { ... }` gives each message as a Result, and ends at the end of the pipe.",
+            "The parent's `spare` is a Sender of pipe 2 it never uses: `drop(spare)` once stage 2 has started.",
+            "The parent's loop: `while let Some(n) = rx2.recv_timeout(Duration::from_secs(10))? { println!(\"{n}\"); }` then `println!(\"End\")`.",
+        ],
     },
     Exercise {
         name: "queue",
@@ -61,6 +70,11 @@ const EXERCISES: &[Exercise] = &[
         lesson: "local-procs queue (crates/local-procs/src/scenarios/queue.rs)",
         expect: Expect::Custom(check_queue),
         on_hang: "A consumer stops only at a None: does each consumer take until it gets one?",
+        hints: &[
+            "Each consumer loops: take, print, take again; the None that the parent puts, one per consumer, is its signal to stop.",
+            "`queue.get_timeout(Duration::from_secs(10))` gives Ok(Some(item)), or Ok(None) for the parent's None (the queue holds Option<u32>).",
+            "`while let Some(item) = queue.get_timeout(Duration::from_secs(10)).expect(\"an item\") { println!(\"consumer {c} took {item}\"); }`",
+        ],
     },
     Exercise {
         name: "pool",
@@ -71,6 +85,10 @@ const EXERCISES: &[Exercise] = &[
             "the sum of the squares of 0 to 999: 332833500",
         ]),
         on_hang: "Does square return? Is the pool closed before it is joined?",
+        hints: &[
+            "`square` is plain arithmetic; the pool's `map` runs a function on many inputs in its worker processes and returns the results in input order.",
+            "`pool.map(square, 0..1000)` returns a Result: `?` passes an error on.",
+        ],
     },
     Exercise {
         name: "tags",
@@ -82,6 +100,39 @@ const EXERCISES: &[Exercise] = &[
             "rank 1 received \"first\" (tag 1) second",
         ]),
         on_hang: "A receive waits for a message with its tag: do the tags you ask for exist?",
+        hints: &[
+            "A receive can ask for a tag: it then takes the first message with that tag, whatever came before it.",
+            "`from.receive_vec_with_tag::<u8>(SECOND)` returns the bytes and a Status.",
+        ],
+    },
+    Exercise {
+        name: "any-source",
+        kind: Kind::Mpi { ranks: 4 },
+        lesson: "crates/mpi-demos/lessons/any-source.md",
+        expect: Expect::InOrder(&[
+            "rank 0 received 9 from rank 3",
+            "rank 0 received 4 from rank 2",
+            "rank 0 received 1 from rank 1",
+            "rank 0 received 14 in all",
+        ]),
+        on_hang: "Rank 0 receives once from each other rank: does each receive accept any sender?",
+        hints: &[
+            "MPI_ANY_SOURCE: a receive that accepts a message from any rank takes the first one MPI matches; its Status says who sent it.",
+            "`world.any_process()` is that source: `world.any_process().receive::<i32>()` gives the value and a Status.",
+            "`let (result, status) = world.any_process().receive::<i32>(); let from = status.source_rank();`",
+        ],
+    },
+    Exercise {
+        name: "probe",
+        kind: Kind::Mpi { ranks: 2 },
+        lesson: "crates/mpi-demos/lessons/probe.md",
+        expect: Expect::AnyOrder(&["rank 0 sent 37 integers", "rank 1 received 37 integers, sum 666"]),
+        on_hang: "A probe waits for a message from the rank you name: is it rank 0?",
+        hints: &[
+            "A probe waits until a message's envelope (sender, tag, size) is there, and leaves the message to be received; a matched probe hands you that very message.",
+            "`world.process_at_rank(0).matched_probe()` gives (message, status); `status.count(u32::equivalent_datatype())` the number of u32 in it: an i32, negative (MPI_UNDEFINED) if the size is no whole number of them.",
+            "`usize::try_from(status.count(u32::equivalent_datatype())).expect(...)`, then `message.matched_receive_into(&mut numbers[..])`.",
+        ],
     },
     Exercise {
         name: "ring",
@@ -96,6 +147,11 @@ const EXERCISES: &[Exercise] = &[
         ]),
         on_hang: "Only rank 0 sends before it receives. Every other rank must receive from its left first, \
                   then send to its right; are left and right the right way round?",
+        hints: &[
+            "Ranks go round: the right of the last rank is rank 0, the left of rank 0 is the last rank. The remainder of a division wraps numbers round.",
+            "right: `(rank + 1) % size`; left: `(rank + size - 1) % size` (adding size first keeps it from going below 0).",
+            "Every rank but 0 receives before it sends: `let (token, _) = left.receive::<i32>();` then `right.send(&(token + rank));`.",
+        ],
     },
     Exercise {
         name: "nonblocking",
@@ -103,9 +159,17 @@ const EXERCISES: &[Exercise] = &[
         lesson: "crates/mpi-demos/lessons/nonblocking.md",
         expect: Expect::AnyOrder(&[
             "rank 0 sent 100000 numbers and meanwhile computed pi = 3.1416",
+            "rank 0's send was complete before its final wait",
             "rank 1 received 100000 numbers, sum 4999950000, and computed pi = 3.1416",
+            "rank 1 had all the numbers before its final wait",
         ]),
         on_hang: "Rank 0 must send to rank 1, and rank 1 receive from rank 0: check the ranks you named.",
+        hints: &[
+            "An immediate call starts a transfer and returns a request at once; the request is yours to complete, with `wait` (blocks) or `test` (only asks).",
+            "`request.test()` consumes the request: Ok(status) when it is complete, Err(request) (the same request, back) when it is not.",
+            "In the loop: `if let Some(request) = pending.take() { match request.test() { Ok(_) => done = Some(slice + 1), Err(request) => pending = Some(request) } }`",
+            "To start them: `world.process_at_rank(1).immediate_send(scope, &numbers[..])` and `world.process_at_rank(0).immediate_receive_into(scope, &mut numbers[..])`.",
+        ],
     },
     Exercise {
         name: "deadlock",
@@ -119,6 +183,10 @@ const EXERCISES: &[Exercise] = &[
         ]),
         on_hang: "Each rank receives before it sends, so each waits for the other. Let one rank (only one) \
                   send first, and receive after.",
+        hints: &[
+            "Run the check and read the watch's verdict: who waits for whom, in which call.",
+            "Both ranks receive first. If one of them sends first and receives after, the other's receive is answered.",
+        ],
     },
     Exercise {
         name: "heat",
@@ -131,6 +199,12 @@ const EXERCISES: &[Exercise] = &[
         on_hang: "Every rank sends and receives in each call; with two separate calls, a send to the \
                   left and a receive from the right, every rank would wait in its send for the others. \
                   Which single call does both at once?",
+        hints: &[
+            "Each rank needs, before each step, its left neighbour's last point and its right neighbour's first point, and they need its edges in return.",
+            "`send_receive_into_with_tags(&value, &destination, tag, &mut place, &source, tag)` sends and receives in one call, so that no rank waits for another to receive first.",
+            "A Neighbour that is nobody (MPI_PROC_NULL) makes the call do nothing for that side: the ghost keeps the end's temperature.",
+            "`let (first, last) = (u[1], u[n]);` then one call sending `first` to `left` into `u[n + 1]` from `right` (tag TO_LEFT), and one sending `last` to `right` into `u[0]` from `left` (tag TO_RIGHT).",
+        ],
     },
 ];
 
@@ -315,14 +389,44 @@ fn tail(stderr: &str) -> String {
     indent(&lines[lines.len().saturating_sub(12)..].join("\n"))
 }
 
+/// `--hint NAME`: the next hint of an exercise (the count of hints shown
+/// is kept in `target/hints/NAME`, or under `$HINTS_DIR`; delete it to
+/// start over).
+fn hint(exercise: &Exercise) -> ExitCode {
+    let dir = std::env::var_os("HINTS_DIR").map_or_else(|| workspace().join("target/hints"), PathBuf::from);
+    let file = dir.join(exercise.name);
+    let shown: usize = std::fs::read_to_string(&file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    let total = exercise.hints.len();
+    match exercise.hints.get(shown) {
+        Some(text) => {
+            println!("hint {} of {total} for {}:\n{}", shown + 1, exercise.name, indent(text));
+            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, (shown + 1).to_string()))
+            {
+                eprintln!("check-exercise: cannot keep count of hints in {}: {e}", file.display());
+            }
+            if shown + 1 < total {
+                println!("(`make hint EXERCISE={}` again for the next one)", exercise.name);
+            }
+        }
+        None => println!(
+            "no more hints for {}: its solution is exercises/solutions/{}.rs \
+             (`make check EXERCISE={} SOLUTION=1` runs it; delete target/hints/{} to see the hints again)",
+            exercise.name, exercise.name, exercise.name, exercise.name
+        ),
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let mut solution = false;
+    let mut want_hint = false;
     let mut name = None;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--solution" => solution = true,
+            "--hint" => want_hint = true,
             "-h" | "--help" => {
-                println!("Usage: check-exercise [--solution] [NAME]\nExercises, in order:");
+                println!("Usage: check-exercise [--solution] [NAME]\n       check-exercise --hint NAME\nExercises, in order:");
                 for exercise in EXERCISES {
                     println!("  {:<12} {}", exercise.name, exercise.lesson);
                 }
@@ -334,6 +438,17 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if want_hint {
+        let Some(exercise) = name.as_deref().and_then(|name| EXERCISES.iter().find(|e| e.name == name)) else {
+            let names: Vec<&str> = EXERCISES.iter().map(|e| e.name).collect();
+            eprintln!(
+                "check-exercise: error: a hint for which exercise? make hint EXERCISE=NAME, one of: {}",
+                names.join(", ")
+            );
+            return ExitCode::from(2);
+        };
+        return hint(exercise);
     }
     let chosen: Vec<&Exercise> = match &name {
         Some(name) => match EXERCISES.iter().find(|e| e.name == name) {

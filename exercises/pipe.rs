@@ -11,7 +11,8 @@
 //! when the closure returns (or with `close()`).
 //!
 //! Replace each `todo!()`. Check your work: `make check EXERCISE=pipe`,
-//! which stops the program if it has not ended after 20 seconds.
+//! which stops the program if it has not ended after 20 seconds. Stuck?
+//! `make hint EXERCISE=pipe` gives a hint, one more at each call.
 
 use std::time::Duration;
 
@@ -19,11 +20,11 @@ use local_procs::pipe::{Receiver, Sender};
 use local_procs::{pipe, Process};
 
 fn create_items(mut output: Sender<u64>) {
-    todo!("send the numbers 0 to 9 into `output` (output.send(&n)), then close it")
+    todo!("send the numbers 0 to 9 into the pipe, then make sure the reader will see the end")
 }
 
 fn multiply_items(input: Receiver<u64>, mut output: Sender<u64>) {
-    todo!("for each number from `input` (a Receiver is an iterator of Results), send its square into `output`")
+    todo!("pass on the square of every number that comes in, for as long as numbers come")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,13 +33,17 @@ fn main() -> anyhow::Result<()> {
     stage1.start()?;
 
     let (tx2, mut rx2) = pipe::<u64>()?;
+    // A second sending end of pipe 2, which the parent keeps: it will
+    // never send anything on it.
+    let spare = tx2.try_clone()?;
     let mut stage2 = Process::new(move || multiply_items(rx1, tx2));
     stage2.start()?;
 
     todo!(
-        "print each number from rx2 on a line of its own until its end \
-         (rx2.recv_timeout(Duration::from_secs(10)) gives Ok(None) at the end), then print End"
+        "the parent holds a sending end of pipe 2 that it never uses: as long as any sending end \
+         is open, in any process, a reader never sees the end of its pipe"
     );
+    todo!("print each square as it comes out of pipe 2, one a line, then End once pipe 2 has ended");
     let code = stage1.join()?;
     anyhow::ensure!(code == 0, "{} failed with exit code {code}", stage1.name());
     let code = stage2.join()?;

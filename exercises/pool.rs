@@ -17,7 +17,8 @@ fn square(x: u64) -> u64 {
 
 fn main() -> anyhow::Result<()> {
     let mut pool = Pool::new(4)?;
-    let squares: Vec<u64> = todo!("map `square` over 0..1000 with the pool: pool.map(square, 0..1000)?");
+    let squares: Vec<u64> =
+        todo!("let the pool's workers apply `square` to every number from 0 to 999, the results in order");
     println!("the first squares: {:?}", &squares[..5]);
     println!("the sum of the squares of 0 to 999: {}", squares.iter().sum::<u64>());
     pool.close();

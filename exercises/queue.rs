@@ -25,8 +25,8 @@ fn main() -> anyhow::Result<()> {
         let mut queue = queue.clone();
         let mut consumer = Process::new(move || {
             todo!(
-                "take items with queue.get_timeout(Duration::from_secs(10)) until a None; \
-                 print `consumer {{c}} took {{item}}` for each Some(item)"
+                "take items, waiting a while for each (not forever), until the None that means \
+                 no more; print `consumer {{c}} took {{item}}` for each item"
             )
         });
         consumer.start()?;

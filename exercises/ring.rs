@@ -6,7 +6,8 @@
 //! its left, adds its own rank to it, and sends it on to its right. The
 //! token comes back to rank 0 as the sum of all the ranks.
 //!
-//! Replace each `todo!()` with the code its hint asks for. Check your work:
+//! Replace each `todo!()` with what it asks for (`make hint EXERCISE=ring`
+//! gives a hint, one more at each call). Check your work:
 //!
 //!     make check EXERCISE=ring
 //!
@@ -20,9 +21,8 @@ fn main() {
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
 
-    let right = world.process_at_rank(todo!("the rank on the right: rank + 1, back to 0 after the last (% size)"));
-    let left =
-        world.process_at_rank(todo!("the rank on the left: rank - 1, the last for rank 0 (add size before % size)"));
+    let right = world.process_at_rank(todo!("the rank on the right: the next one, and after the last, the first"));
+    let left = world.process_at_rank(todo!("the rank on the left: the one before, and before the first, the last"));
 
     if rank == 0 {
         let token: i32 = 0;
@@ -32,9 +32,8 @@ fn main() {
         println!("rank 0 received the token {token} from rank {}: the sum of all ranks", status.source_rank());
     } else {
         todo!(
-            "receive the token (an i32) from the left, print \
-             `rank {{rank}} received the token {{token}} from rank {{left}}, passes {{passed}} on` \
-             where passed = token + rank, then send passed to the right"
+            "take the token from the left, add your rank to it and pass it on to the right, \
+             printing `rank {{rank}} received the token {{token}} from rank {{left}}, passes {{passed}} on`"
         );
     }
 }

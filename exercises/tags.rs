@@ -24,9 +24,9 @@ fn main() {
         1 => {
             let from = world.process_at_rank(0);
             let (bytes, status): (Vec<u8>, mpi::point_to_point::Status) =
-                todo!("receive the bytes with tag SECOND: from.receive_vec_with_tag::<u8>(...)");
+                todo!("receive the message tagged SECOND, though it was sent second");
             println!("rank 1 received \"{}\" (tag {}) first", String::from_utf8_lossy(&bytes), status.tag());
-            let (bytes, status): (Vec<u8>, mpi::point_to_point::Status) = todo!("then the bytes with tag FIRST");
+            let (bytes, status): (Vec<u8>, mpi::point_to_point::Status) = todo!("then the message tagged FIRST");
             println!("rank 1 received \"{}\" (tag {}) second", String::from_utf8_lossy(&bytes), status.tag());
         }
         _ => {}

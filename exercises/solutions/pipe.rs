@@ -25,8 +25,14 @@ fn main() -> anyhow::Result<()> {
     stage1.start()?;
 
     let (tx2, mut rx2) = pipe::<u64>()?;
+    // A second sending end of pipe 2, which the parent keeps: it will
+    // never send anything on it.
+    let spare = tx2.try_clone()?;
     let mut stage2 = Process::new(move || multiply_items(rx1, tx2));
     stage2.start()?;
+
+    // Closed here: otherwise pipe 2 never ends, and neither does the loop.
+    drop(spare);
 
     while let Some(item) = rx2.recv_timeout(Duration::from_secs(10))? {
         println!("{item}");

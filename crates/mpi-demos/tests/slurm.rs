@@ -42,8 +42,14 @@ fn submit(launch: &str, options: &[&str]) -> Outcome {
 
 /// [`submit`], with variables in the job's environment.
 fn submit_with(launch: &str, options: &[&str], env: &[(&str, &str)]) -> Outcome {
+    submit_script("p2p.sbatch", launch, options, env)
+}
+
+/// Submit `scripts/slurm/BATCH` with `scripts/slurm/submit`, which waits
+/// for the job's end and prints its output.
+fn submit_script(batch: &str, launch: &str, options: &[&str], env: &[(&str, &str)]) -> Outcome {
     let script = workspace().join("scripts/slurm/submit");
-    let batch = workspace().join("scripts/slurm/p2p.sbatch");
+    let batch = workspace().join("scripts/slurm").join(batch);
     let output = workspace().join("target/slurm");
     std::fs::create_dir_all(&output).unwrap();
     let output = format!("--output={}/test-%j.out", output.display());
@@ -173,10 +179,62 @@ fn three_nodes_spread_nine_ranks() {
         nodes.dedup();
         assert_eq!(nodes, ["node1", "node2", "node3"], "{launch}: {}", run.describe());
     }
+    learners_commands();
     let down = slurm(&["down"], "");
     assert!(down.clean_success(), "{}", down.describe());
     assert_eq!(daemons_left(), Vec::<String>::new());
     assert!(!workspace().join(".state/virtual-cluster").exists(), "down leaves the virtual cluster it brought up");
+}
+
+/// Run `command` against the local Slurm until its output holds `wanted`,
+/// for 30 s at most; the last output.
+fn until_it_says(command: &[&str], wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut args = vec!["exec"];
+    args.extend_from_slice(command);
+    loop {
+        let said = slurm(&args, "").stdout;
+        if said.contains(wanted) || std::time::Instant::now() > deadline {
+            return said;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// What the Slurm chapter shows a learner doing, on three nodes of three
+/// CPUs: the layout options, the capstone as a job, and a job watched and
+/// cancelled.
+fn learners_commands() {
+    // --nodes and --ntasks-per-node: three ranks on each node.
+    let run = submit("srun", &["--nodes=3", "--ntasks-per-node=3"]);
+    assert_messages(&run);
+    let nodes = nodes_of_ranks(&run);
+    for node in ["node1", "node2", "node3"] {
+        assert_eq!(nodes.iter().filter(|n| *n == node).count(), 3, "{node}: {}", run.describe());
+    }
+
+    // The capstone: three tasks of three CPUs each, so one per node.
+    let heat = submit_script("heat.sbatch", "", &[], &[("HEAT", env!("CARGO_BIN_EXE_heat"))]);
+    assert!(heat.clean_success(), "{}", heat.describe());
+    assert!(heat.stdout.contains("3 task(s) of 3 CPU(s) on node[1-3]"), "{}", heat.describe());
+    assert!(heat.stdout.contains("heat: the same as one process computing alone, bit for bit"), "{}", heat.describe());
+
+    // A job watched with squeue, cancelled with scancel, looked up with
+    // scontrol (sacct would need Slurm's accounting database).
+    let submitted =
+        slurm(&["exec", "sbatch", "--parsable", "--job-name=long", "--output=/dev/null", "--wrap", "sleep 120"], "");
+    assert!(submitted.clean_success(), "{}", submitted.describe());
+    let id = submitted.stdout.trim().to_owned();
+    assert!(id.parse::<u64>().is_ok(), "sbatch --parsable gives the job id: {}", submitted.describe());
+    let queue = until_it_says(&["squeue", "--noheader", "--jobs", &id, "--format", "%i %j %T"], "RUNNING");
+    assert_eq!(queue.trim(), format!("{id} long RUNNING"));
+    let mine = slurm(&["exec", "squeue", "--me", "--noheader", "--format", "%i"], "");
+    assert!(mine.stdout.lines().any(|line| line.trim() == id), "squeue --me: {}", mine.describe());
+    let cancel = slurm(&["exec", "scancel", &id], "");
+    assert!(cancel.clean_success(), "{}", cancel.describe());
+    let shown = until_it_says(&["scontrol", "show", "job", &id], "JobState=CANCELLED");
+    assert!(shown.contains("JobState=CANCELLED"), "{shown}");
+    assert!(shown.contains("JobName=long"), "{shown}");
 }
 
 /// Ctrl-C during `local-cluster up --nodes 3` (see
