@@ -5,3 +5,4 @@
 //! their `src/bin/` holds lessons only.
 
 pub mod plot;
+pub mod table;

@@ -233,9 +233,45 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
         roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{svg}: {e}"));
     }
     let latency = std::fs::read_to_string(dir.join("latency.svg")).unwrap();
+    // Latency flat from 8 B to 1 KiB: no positive bandwidth, so no model.
     assert_eq!(latency.matches("<polyline").count(), 4);
+    assert!(!out.stdout.contains("Model, Rust raw"), "{}", out.describe());
+    // The same tables in Markdown, for the book.
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("**Ping-pong, shared memory, one machine: one-way latency in µs (median of the runs)**"),
+        "{md}"
+    );
+    assert!(md.contains("| 8 | 2.00 | 2.20 | 2.00 | 10.00 | 1.00 | 1.10 | 1.05 | 4.55 |"), "{md}");
+    assert!(md.contains("| 9 | 1.000 | 4.000 | 4.0 x |"), "{md}");
+    assert!(md.contains("- raw 8 B latency <= 1.10 x C: 1.00 x, **met**"), "{md}");
     let queue = std::fs::read_to_string(dir.join("queue.svg")).unwrap();
     assert_eq!(queue.matches("<polyline").count(), 2, "Rust and Python on one core");
+}
+
+#[test]
+fn the_cost_model_is_fitted_to_the_raw_pingpong_and_predicts_an_unmeasured_size() {
+    let scratch = tempfile::tempdir().unwrap();
+    let raw = scratch.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    // 1 µs + n / (1000 MB/s), three rounds alike.
+    for run in 1..=3 {
+        let mut text = String::from("bytes,latency_us,bandwidth_mb_s\n");
+        for bytes in [0u64, 1024, 65536, 1048576] {
+            let latency = 1.0 + bytes as f64 / 1000.0;
+            text += &format!("{bytes},{latency},{}\n", bytes as f64 / latency);
+        }
+        std::fs::write(raw.join(format!("pingpong-rust-raw-{run}.csv")), text).unwrap();
+    }
+    let out = report(scratch.path());
+    assert!(out.clean_success(), "{}", out.describe());
+    let line =
+        "Model, Rust raw (shared memory, one machine): time(n) = 1.00 µs + n / 1000 MB/s (fitted to the medians, \
+                relative error); at 262144 B, not measured, it predicts 263.1 µs";
+    assert!(out.stdout.contains(line), "{line:?} in {}", out.describe());
+    let latency = std::fs::read_to_string(scratch.path().join("latency.svg")).unwrap();
+    assert_eq!(latency.matches("<polyline").count(), 2, "Rust raw and the model");
+    assert!(latency.contains("model (Rust raw)"));
 }
 
 #[test]

@@ -9,7 +9,10 @@
 //!   `local-procs bench`, `local_mp.py` and the C floors;
 //!
 //! and writes `pingpong.csv`, `launch.csv`, `local.csv` and the charts
-//! beside them, and prints the tables with the ratios the project aims for.
+//! beside them, prints the tables with the ratios the project aims for,
+//! and writes the same tables in Markdown to `report.md` (for the book's
+//! cost page). It also fits the cost model `latency + bytes / bandwidth`
+//! to the raw Rust ping-pong, and draws it over the measured points.
 //! A row that does not read is an error naming its file and line: a
 //! benchmark that silently drops figures reports the wrong medians.
 
@@ -20,6 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mpi_bench::plot::{Chart, Series};
+use mpi_bench::table::{Align, Model, Table};
 use serde::Deserialize;
 
 /// Medians, ratios, tables and plots from the benchmark's raw runs.
@@ -170,6 +174,7 @@ fn report(dir: &Path) -> Result<String, String> {
         std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write {name}: {e}"))
     };
     let mut out = String::new();
+    let mut md = String::new();
     let mut written = Vec::new();
 
     let medians: PingPongMedians = runs
@@ -192,7 +197,7 @@ fn report(dir: &Path) -> Result<String, String> {
         [(Net::SharedMemory, "shared memory, one machine", ""), (Net::Tcp, "TCP between two virtual hosts", "-tcp")]
     {
         if medians.keys().any(|(n, ..)| *n == net) {
-            pingpong_table(&mut out, &medians, net, title);
+            pingpong_table(&mut out, &mut md, &medians, net, title);
             for (file, what, y_label, pick) in [
                 ("latency", "latency (one way)", "latency (µs)", 0usize),
                 ("bandwidth", "bandwidth", "bandwidth (MB/s)", 1),
@@ -210,52 +215,67 @@ fn report(dir: &Path) -> Result<String, String> {
     }
 
     if !runs.launch.is_empty() {
-        launch_section(&mut out, &runs, &write)?;
+        launch_section(&mut out, &mut md, &runs, &write)?;
         written.push("launch.csv, launch.svg");
     }
     if !runs.local.is_empty() {
-        local_section(&mut out, &runs, &write)?;
+        local_section(&mut out, &mut md, &runs, &write)?;
         written.push("local.csv, local.svg, queue.svg, pool.svg");
     }
+    write("report.md", md)?;
+    written.push("report.md");
     let _ = writeln!(out, "\nWritten in {}: {}", dir.display(), written.join(", "));
     Ok(out)
 }
 
-fn pingpong_table(out: &mut String, medians: &PingPongMedians, net: Net, title: &str) {
+fn pingpong_table(out: &mut String, md: &mut String, medians: &PingPongMedians, net: Net, title: &str) {
     let get = |program: &str, bytes: u64| medians.get(&(net, program.to_owned(), bytes)).copied();
     let mut sizes: Vec<u64> = medians.keys().filter(|(n, ..)| *n == net).map(|(_, _, b)| *b).collect();
     sizes.sort_unstable();
     sizes.dedup();
-    let _ = writeln!(out, "Ping-pong, {title}: one-way latency in µs (median of the runs)");
-    let _ = write!(out, "{:>9}", "bytes");
-    for (_, label) in PROGRAMS {
-        let _ = write!(out, " {label:>11}");
-    }
-    let _ = writeln!(out, " {:>8} {:>10} {:>10} {:>13}", "raw/C", "typed/raw", "floor/raw", "mpi4py/typed");
     let ratio = |a: &str, b: &str, bytes: u64| match (get(a, bytes), get(b, bytes)) {
         (Some((x, _)), Some((y, _))) if y > 0.0 => Some(x / y),
         _ => None,
     };
     let show = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{r:.2}"));
-    for &bytes in &sizes {
-        let _ = write!(out, "{bytes:>9}");
-        for (program, _) in PROGRAMS {
-            let cell = get(program, bytes).map_or("-".to_owned(), |(l, _)| format!("{l:.2}"));
-            let _ = write!(out, " {cell:>11}");
-        }
-        let _ = writeln!(
-            out,
-            " {:>8} {:>10} {:>10} {:>13}",
-            show(ratio("rust-raw", "c", bytes)),
-            show(ratio("rust-typed", "rust-raw", bytes)),
-            show(ratio("rust-floor", "rust-raw", bytes)),
-            show(ratio("mpi4py", "rust-typed", bytes))
-        );
-    }
+    let mut header = vec!["bytes".to_owned()];
+    header.extend(PROGRAMS.iter().map(|(_, label)| (*label).to_owned()));
+    header.extend(["raw/C", "typed/raw", "floor/raw", "mpi4py/typed"].map(String::from));
+    let mut columns = vec![(9, Align::Right)];
+    columns.extend(PROGRAMS.iter().map(|_| (11, Align::Right)));
+    columns.extend([(8, Align::Right), (10, Align::Right), (10, Align::Right), (13, Align::Right)]);
+    let rows = sizes
+        .iter()
+        .map(|&bytes| {
+            let mut row = vec![bytes.to_string()];
+            row.extend(
+                PROGRAMS
+                    .iter()
+                    .map(|(program, _)| get(program, bytes).map_or("-".to_owned(), |(l, _)| format!("{l:.2}"))),
+            );
+            row.extend([
+                show(ratio("rust-raw", "c", bytes)),
+                show(ratio("rust-typed", "rust-raw", bytes)),
+                show(ratio("rust-floor", "rust-raw", bytes)),
+                show(ratio("mpi4py", "rust-typed", bytes)),
+            ]);
+            row
+        })
+        .collect();
+    let table = Table {
+        title: format!("Ping-pong, {title}: one-way latency in µs (median of the runs)"),
+        header,
+        columns,
+        rows,
+    };
+    out.push_str(&table.text());
+    md.push_str(&table.markdown());
 
     let _ = writeln!(out, "\nTargets ({title}):");
+    let _ = writeln!(md, "Targets ({title}):\n");
     let mut target = |what: String, value: String, met: bool| {
         let _ = writeln!(out, "  {what}: {value}  {}", verdict(met));
+        let _ = writeln!(md, "- {what}: {value}, **{}**", verdict(met));
     };
     if net == Net::SharedMemory {
         if let Some(r) = ratio("rust-raw", "c", 8) {
@@ -313,11 +333,35 @@ fn pingpong_table(out: &mut String, medians: &PingPongMedians, net: Net, title: 
             );
         }
     }
+    let _ = writeln!(md);
+    if let Some(model) = raw_model(medians, net) {
+        // A size the run did not measure, for the reader to predict.
+        let unmeasured = [262_144u64, 131_072, 16_384].into_iter().find(|n| !sizes.contains(n)).unwrap_or(3 * big);
+        let text = format!(
+            "Model, Rust raw ({title}): time(n) = {:.2} µs + n / {:.0} MB/s (fitted to the medians, relative \
+             error); at {unmeasured} B, not measured, it predicts {:.1} µs",
+            model.latency_us,
+            model.bytes_per_us,
+            model.time_us(unmeasured as f64)
+        );
+        let _ = writeln!(out, "\n{text}");
+        let _ = writeln!(md, "{text}.\n");
+    }
     let _ = writeln!(out);
 }
 
+/// The cost model fitted to the raw Rust ping-pong of one network.
+fn raw_model(medians: &PingPongMedians, net: Net) -> Option<Model> {
+    let points: Vec<(f64, f64)> = medians
+        .iter()
+        .filter(|((n, p, _), _)| *n == net && p == "rust-raw")
+        .map(|((_, _, bytes), (l, _))| (*bytes as f64, *l))
+        .collect();
+    Model::fit(&points)
+}
+
 fn pingpong_chart(medians: &PingPongMedians, net: Net, title: &str, y_label: &str, pick: usize) -> Chart {
-    let series = PROGRAMS
+    let mut series = PROGRAMS
         .iter()
         .map(|(program, label)| Series {
             name: (*label).to_owned(),
@@ -328,7 +372,16 @@ fn pingpong_chart(medians: &PingPongMedians, net: Net, title: &str, y_label: &st
                 .collect(),
         })
         .filter(|s| !s.points.is_empty())
-        .collect();
+        .collect::<Vec<_>>();
+    if let (0, Some(model)) = (pick, raw_model(medians, net)) {
+        // The model's line over the measured sizes, at every power of two.
+        let largest = medians.keys().filter(|(n, ..)| *n == net).map(|(_, _, b)| *b).max().unwrap_or(1);
+        let points = (0..=63).map(|k| 1u64 << k).take_while(|&n| n <= largest).map(|n| {
+            let n = n as f64;
+            (n, model.time_us(n))
+        });
+        series.push(Series { name: "model (Rust raw)".into(), points: points.collect() });
+    }
     Chart {
         title: title.into(),
         x_label: "message size (bytes)".into(),
@@ -340,6 +393,7 @@ fn pingpong_chart(medians: &PingPongMedians, net: Net, title: &str, y_label: &st
 
 fn launch_section(
     out: &mut String,
+    md: &mut String,
     runs: &Runs,
     write: &dyn Fn(&str, String) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -354,16 +408,24 @@ fn launch_section(
     }
     write("launch.csv", csv)?;
     let get = |program: &str, r: u32| medians.get(&(program.to_owned(), r)).copied();
-    let _ = writeln!(out, "Launch to exit, scripts/mpirun -np N on this machine (median of the runs, seconds)");
-    let _ = writeln!(out, "{:>6} {:>10} {:>14} {:>8}", "ranks", "Rust p2p", "mpi4py p2p", "mpi4py/Rust");
-    for &r in &ranks {
-        let cell = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
-        let ratio = match (get("rust", r), get("mpi4py", r)) {
-            (Some(rust), Some(py)) if rust > 0.0 => format!("{:.1} x", py / rust),
-            _ => "-".to_owned(),
-        };
-        let _ = writeln!(out, "{r:>6} {:>10} {:>14} {ratio:>8}", cell(get("rust", r)), cell(get("mpi4py", r)));
-    }
+    let cell = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.3}"));
+    let table = Table {
+        title: "Launch to exit, scripts/mpirun -np N on this machine (median of the runs, seconds)".into(),
+        header: ["ranks", "Rust p2p", "mpi4py p2p", "mpi4py/Rust"].map(String::from).to_vec(),
+        columns: vec![(6, Align::Right), (10, Align::Right), (14, Align::Right), (8, Align::Right)],
+        rows: ranks
+            .iter()
+            .map(|&r| {
+                let ratio = match (get("rust", r), get("mpi4py", r)) {
+                    (Some(rust), Some(py)) if rust > 0.0 => format!("{:.1} x", py / rust),
+                    _ => "-".to_owned(),
+                };
+                vec![r.to_string(), cell(get("rust", r)), cell(get("mpi4py", r)), ratio]
+            })
+            .collect(),
+    };
+    out.push_str(&table.text());
+    md.push_str(&table.markdown());
     let series = [("rust", "Rust p2p"), ("mpi4py", "mpi4py original")]
         .iter()
         .map(|(program, label)| Series {
@@ -401,6 +463,7 @@ enum Target {
 
 fn local_section(
     out: &mut String,
+    md: &mut String,
     runs: &Runs,
     write: &dyn Fn(&str, String) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -419,13 +482,20 @@ fn local_section(
         if !medians.keys().any(|(p, m, ..)| p == "rust" && m == mode) {
             continue;
         }
-        let _ =
-            writeln!(out, "local-procs against Python multiprocessing and the C floor, {title} (median of the runs)");
-        let _ = writeln!(
-            out,
-            "{:<22} {:>18} {:>18} {:>12} {:>9} {:>8}  target",
-            "figure", "Rust", "Python", "C floor", "speed-up", "Rust/C"
-        );
+        let mut table = Table {
+            title: format!("local-procs against Python multiprocessing and the C floor, {title} (median of the runs)"),
+            header: ["figure", "Rust", "Python", "C floor", "speed-up", "Rust/C", "target"].map(String::from).to_vec(),
+            columns: vec![
+                (22, Align::Left),
+                (18, Align::Right),
+                (18, Align::Right),
+                (12, Align::Right),
+                (9, Align::Right),
+                (8, Align::Right),
+                (0, Align::Free),
+            ],
+            rows: Vec::new(),
+        };
         for (figure, unit, more_is_better, shape, target) in FIGURES {
             let (rust, python, floor) = (
                 value("rust", mode, figure, shape),
@@ -451,15 +521,15 @@ fn local_section(
                 _ => String::new(),
             };
             let name = if shape.is_empty() { figure.to_owned() } else { format!("{figure} {shape}") };
-            let _ = writeln!(
-                out,
-                "{name:<22} {:>18} {:>18} {:>12} {:>9} {:>8}  {goal}",
+            table.rows.push(vec![
+                name.clone(),
                 show(rust),
                 show(python),
                 floor.map_or("-".to_owned(), |v| format!("{v:.3} {unit}")),
                 speedup.map_or("-".to_owned(), |s| format!("{s:.1} x")),
                 to_floor.map_or("-".to_owned(), |r| format!("{r:.2} x")),
-            );
+                goal,
+            ]);
             if let Some(s) = speedup {
                 let goal = match (mode, target) {
                     ("onecore", Target::PythonAtLeast(least)) => least,
@@ -468,6 +538,8 @@ fn local_section(
                 bars.push((format!("{name} ({title})"), s, goal));
             }
         }
+        out.push_str(&table.text());
+        md.push_str(&table.markdown());
         let _ = writeln!(out);
     }
     if !bars.is_empty() {
@@ -492,12 +564,11 @@ fn local_section(
         if shapes.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "{title} (median of the runs)");
-        let _ = write!(out, "{:<14}", "");
-        for shape in &shapes {
-            let _ = write!(out, " {shape:>12}");
-        }
-        let _ = writeln!(out);
+        let mut columns = vec![(14, Align::Left)];
+        columns.extend(shapes.iter().map(|_| (12, Align::Right)));
+        let mut header = vec![String::new()];
+        header.extend(shapes.iter().cloned());
+        let mut table = Table { title: format!("{title} (median of the runs)"), header, columns, rows: Vec::new() };
         let mut series = Vec::new();
         for (program, mode, label) in [
             ("rust", "onecore", "Rust, one core"),
@@ -512,20 +583,21 @@ fn local_section(
             if points.is_empty() {
                 continue;
             }
-            let _ = write!(out, "{label:<14}");
-            for shape in &shapes {
-                let cell = value(program, mode, figure, shape).map_or("-".to_owned(), |v| {
+            let mut row = vec![label.to_owned()];
+            row.extend(shapes.iter().map(|shape| {
+                value(program, mode, figure, shape).map_or("-".to_owned(), |v| {
                     if v >= 100.0 {
                         format!("{v:.0}")
                     } else {
                         format!("{v:.3}")
                     }
-                });
-                let _ = write!(out, " {cell:>12}");
-            }
-            let _ = writeln!(out);
+                })
+            }));
+            table.rows.push(row);
             series.push(Series { name: label.into(), points });
         }
+        out.push_str(&table.text());
+        md.push_str(&table.markdown());
         let _ = writeln!(out);
         let x_ticks = Some(shapes.iter().map(|s| x_of(s)).collect());
         let chart = Chart { title: title.into(), x_label: x_label.into(), y_label: y_label.into(), series, x_ticks };
