@@ -174,6 +174,11 @@ impl Browser {
         for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
             browser.call(domain, json!({}));
         }
+        // A reader's window: 1280 pixels wide.
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false}),
+        );
         browser
     }
 
@@ -345,6 +350,18 @@ fn every_page_of_the_book_loads_renders_links_and_searches() {
                 found.push(format!("image {src} does not render ({width} x {height})"));
             }
         }
+        // Nothing a reader reads as text is cut off at that width: tables,
+        // and the blocks of commands and of their output (a program's
+        // source may scroll, as in an editor).
+        let cut = browser.eval(
+            "JSON.stringify(Array.from(document.querySelectorAll('main .table-wrapper, main table, \
+             main pre, main pre > code.language-text, main pre > code.language-sh')).filter(e => \
+             (e.tagName != 'PRE' || e.querySelector('code.language-text, code.language-sh')) && e.scrollWidth > \
+             e.clientWidth + 1).map(e => e.tagName + ' ' + e.scrollWidth + ' px wide in ' + e.clientWidth + ': ' \
+             + e.textContent.trim().slice(0, 80)))",
+        );
+        let cut: Vec<String> = serde_json::from_str(cut.as_str().unwrap()).unwrap();
+        found.extend(cut.into_iter().map(|what| format!("cut off at 1280 px: {what}")));
         let links = browser.eval("JSON.stringify(Array.from(document.querySelectorAll('a[href]')).map(a => a.href))");
         let links: Vec<String> = serde_json::from_str(links.as_str().unwrap()).unwrap();
         for link in links {
