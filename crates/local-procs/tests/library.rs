@@ -58,6 +58,7 @@ fn an_ended_child_is_a_zombie_until_collected_and_never_alive() {
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
         [
+            "before start: alive false, daemon false",
             "running: alive true",
             "ended within 10 s: Ok(true)",
             "before collecting: Some(\"zombie\")",
@@ -120,7 +121,7 @@ fn a_worker_that_dies_idle_is_not_blamed_for_a_task() {
     let run = check("pool-idle-worker-dies");
     assert!(run.stdout.contains("first map: true"), "{}", run.describe());
     assert!(run.stdout.contains("second map: Err(\"pool worker"), "{}", run.describe());
-    assert!(run.stdout.contains("while idle, between tasks"), "{}", run.describe());
+    assert!(run.stdout.contains("died (killed by SIGKILL) while idle, between tasks"), "{}", run.describe());
     assert!(!run.stdout.contains("input index"), "{}", run.describe());
 }
 
@@ -374,4 +375,23 @@ fn each_pipe_call_does_its_part() {
 fn a_pool_worker_holds_no_other_workers_pipe() {
     let run = check("pool-workers-hold-only-their-pipes");
     assert!(run.stdout.contains("descriptors per worker, all the same: true"), "{}", run.describe());
+}
+
+#[test]
+fn pool_map_chunks_routes_and_failures_are_as_documented() {
+    let run = check("pool-map-details");
+    for (what, line) in [
+        ("an iterator of unknown length is mapped whole", "filtered: 50 results, right: true"),
+        (
+            "chunks of Python's default size, ceil(n / (4 x workers))",
+            "every change of worker at a multiple of 63: true",
+        ),
+        ("a chunk larger than the shared region goes through the pipe", "a chunk of 5000000 numbers: Ok(true)"),
+        ("of two failed inputs in flight, the first is named", "two failures: Err(\"the task for input index 7 failed"),
+        ("a task time limit is a limit, not a past deadline", "with a task time limit of 10 s: Ok(true)"),
+        ("two apply_async in flight, each gets its own result", "two async results: Ok(144) Ok(169)"),
+        ("daemon flags", "daemon flag: true, default false"),
+    ] {
+        assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! `library-checks grandchildren | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
-//! pool-after-close | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
+//! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
 //! primitives | sync-calls | pipe-calls | dropped-handles-reaped | dead-holder`
 
@@ -55,6 +55,23 @@ fn dies_at_text_37(text: String) -> String {
         unsafe { libc::_exit(9) }
     }
     text
+}
+
+/// Which process ran a task: its input and pid.
+fn whose(x: u64) -> (u64, u32) {
+    (x, std::process::id())
+}
+
+/// Fails on 7 (late) and on 20 (at once): two failures in flight.
+fn fails_at_7_late_and_20(x: u64) -> u64 {
+    match x {
+        7 => {
+            std::thread::sleep(Duration::from_millis(300));
+            panic!("seven");
+        }
+        20 => panic!("twenty"),
+        x => x,
+    }
 }
 
 fn power(base: u64, exponent: u32) -> u64 {
@@ -182,6 +199,7 @@ fn main() {
         // collected); in between it is a zombie, which wait_ended waits for.
         "ended-is-not-alive" => {
             let mut child = Process::new(|| std::thread::sleep(Duration::from_secs(30)));
+            println!("before start: alive {}, daemon {}", child.is_alive(), child.is_daemon());
             child.start().expect("the child starts");
             println!("running: alive {}", child.is_alive());
             child.terminate().expect("terminate");
@@ -664,6 +682,44 @@ fn main() {
             let texts = (0..100).map(|i: u32| i.to_string()).collect();
             let texts = pool.map_chunked(dies_at_text_37, texts, 10).map_err(|e| e.to_string());
             println!("texts: {texts:?}");
+        }
+        // What Pool::map promises beyond its results: the chunks, the
+        // routes, the failure it names, the task time limit, async tasks.
+        "pool-map-details" => {
+            let mut pool = Pool::new(4).expect("a pool");
+            let filtered = pool.map(square, (0..100u64).filter(|x| x % 2 == 0)).expect("map");
+            let right = filtered == (0..100u64).filter(|x| x % 2 == 0).map(square).collect::<Vec<_>>();
+            println!("filtered: {} results, right: {right}", filtered.len());
+            // 1000 inputs, 4 workers: chunks of ceil(1000 / 16) = 63. A
+            // worker runs a chunk whole, so the worker changes only where
+            // a chunk begins.
+            let owners = pool.map(whose, 0..1000u64).expect("map");
+            let at_chunks = owners.windows(2).enumerate().all(|(i, w)| w[0].1 == w[1].1 || (i + 1) % 63 == 0);
+            let changes = owners.windows(2).filter(|w| w[0].1 != w[1].1).count();
+            println!("every change of worker at a multiple of 63: {}", at_chunks && changes > 0);
+            let mut one = Pool::new(1).expect("a pool");
+            let big = one.map_chunked(square, (0..5_000_000u64).collect(), 5_000_000);
+            println!(
+                "a chunk of 5000000 numbers: {:?}",
+                big.map(|r| r.len() == 5_000_000 && r[4_999_999] == 4_999_999 * 4_999_999)
+            );
+            let mut two = Pool::new(2).expect("a pool");
+            let failed = two.map_chunked(fails_at_7_late_and_20, (0..100u64).collect(), 13).map_err(|e| e.to_string());
+            println!("two failures: {failed:?}");
+            two.set_task_timeout(Some(Duration::from_secs(10)));
+            println!("with a task time limit of 10 s: {:?}", two.map(square, 0..100u64).map(|r| r == squares(100)));
+            let (first, second) =
+                (two.apply_async(square, 12).expect("async"), two.apply_async(square, 13).expect("async"));
+            println!(
+                "two async results: {:?} {:?}",
+                first.get(&mut two).map_err(|e| e.to_string()),
+                second.get(&mut two).map_err(|e| e.to_string())
+            );
+            println!(
+                "daemon flag: {}, default {}",
+                Process::new(|| {}).daemon(true).is_daemon(),
+                Process::new(|| {}).is_daemon()
+            );
         }
         "pool-idle-worker-dies" => {
             let mut pool = Pool::new(2).expect("a pool");

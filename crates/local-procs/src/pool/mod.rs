@@ -540,8 +540,9 @@ impl Pool {
                         last_progress = Instant::now();
                     }
                     Ok(Some(Done::Failed { index, message, .. })) => {
+                        // No chunk is handed out from now on; the loop ends
+                        // once the chunks in flight are back.
                         self.workers[w].busy = None;
-                        outstanding -= 1;
                         last_progress = Instant::now();
                         if failed.as_ref().map_or(true, |(earliest, _)| index < *earliest) {
                             failed = Some((index, message));
