@@ -395,3 +395,20 @@ fn pool_map_chunks_routes_and_failures_are_as_documented() {
         assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());
     }
 }
+
+#[test]
+fn kernel_state_names_sleeping_stopped_running_and_nothing_once_collected() {
+    let run = check("kernel-states");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "not started: None",
+            "asleep: Some(\"sleeping\")",
+            "stopped: Some(\"stopped\")",
+            "collected: None",
+            "computing: Some(\"running\")",
+        ],
+        "{}",
+        run.describe()
+    );
+}

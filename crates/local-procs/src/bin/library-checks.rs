@@ -2,7 +2,7 @@
 //! not, for `tests/library.rs`: each forks (which the multi-threaded test
 //! harness must not do) and prints what the test checks.
 //!
-//! `library-checks grandchildren | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
+//! `library-checks grandchildren | kernel-states | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
@@ -194,6 +194,38 @@ fn main() {
             let signal = libc::SIGRTMIN() + 2;
             signal_one(child.pid().expect("started").as_raw(), signal);
             println!("signal {signal}: exit code {:?}", child.join().map_err(|e| e.to_string()));
+        }
+        // The kernel's names for a child's state, each brought about.
+        "kernel-states" => {
+            let state_within = |child: &Process, wanted: &str| {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    let state = child.kernel_state();
+                    if state == Some(wanted) || Instant::now() > deadline {
+                        return state;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            };
+            let mut sleeper = Process::new(|| std::thread::sleep(Duration::from_secs(30)));
+            println!("not started: {:?}", sleeper.kernel_state());
+            sleeper.start().expect("start");
+            println!("asleep: {:?}", state_within(&sleeper, "sleeping"));
+            signal_one(sleeper.pid().expect("started").as_raw(), libc::SIGSTOP);
+            println!("stopped: {:?}", state_within(&sleeper, "stopped"));
+            sleeper.kill().expect("kill");
+            sleeper.join().expect("join");
+            println!("collected: {:?}", sleeper.kernel_state());
+            let mut spinner = Process::new(|| {
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_secs(30) {
+                    std::hint::spin_loop();
+                }
+            });
+            spinner.start().expect("start");
+            println!("computing: {:?}", state_within(&spinner, "running"));
+            spinner.kill().expect("kill");
+            spinner.join().expect("join");
         }
         // Python's is_alive: false once the child has ended (and its end
         // collected); in between it is a zombie, which wait_ended waits for.
