@@ -79,10 +79,9 @@ impl QueueState {
     /// Mark the queue broken, and wake every process asleep in it, so that
     /// each sees it and returns the error instead of sleeping on.
     fn break_and_wake(&self) {
-        if !self.broken.swap(true, Ordering::Relaxed) {
-            self.not_empty.notify_all();
-            self.not_full.notify_all();
-        }
+        self.broken.store(true, Ordering::Relaxed);
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
     }
 }
 

@@ -412,3 +412,40 @@ fn kernel_state_names_sleeping_stopped_running_and_nothing_once_collected() {
         run.describe()
     );
 }
+
+#[test]
+fn each_queue_call_holds_to_the_bound() {
+    let run = check("queue-calls");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "new: qsize 0, empty true, putters 0",
+            "two items filling it exactly: Ok(()) Ok(())",
+            "full: qsize 2, empty false",
+            "a putter waits: 1",
+            "the putter went on: Ok(0)",
+            "put_timeout waited for room: Ok(())",
+            "an item of exactly the capacity: Ok(()), then Ok(Some(59))",
+        ],
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_process_prints_as_python_and_its_children_are_tracked_and_waited_for() {
+    let run = check("process-bookkeeping");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "<Process name='three' parent=N initial>",
+            "<Process name='three' pid=N parent=N stopped exitcode=3>",
+            "Debug as Display: true",
+            "<Process name='killed' pid=N parent=N stopped exitcode=-SIGKILL daemon>",
+            "after joining the short one, the long one active: true",
+            "when the child has ended: Ok(Some(\"the grandchild ended\"))",
+        ],
+        "{}",
+        run.describe()
+    );
+}

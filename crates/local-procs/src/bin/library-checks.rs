@@ -6,7 +6,7 @@
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives | sync-calls | pipe-calls | dropped-handles-reaped | dead-holder`
+//! primitives | sync-calls | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
 
 use std::time::{Duration, Instant};
 
@@ -485,6 +485,90 @@ fn main() {
             println!("first sender closed, the clone open: {open:?}");
             drop(spare);
             println!("both closed: {:?}", rx.recv_timeout(Duration::from_secs(10)));
+        }
+        // Each call of a queue against its bound: exact fits, a putter
+        // that waits for room, a limit that is a limit.
+        "queue-calls" => {
+            // A Vec of 27 bytes encodes in 28 (a length byte first), and
+            // takes 32 bytes of the ring with its 4-byte header.
+            let item = vec![1u8; 27];
+            let mut queue: Queue<Vec<u8>> = Queue::with_capacity(64).expect("a queue");
+            println!("new: qsize {}, empty {}, putters {}", queue.qsize(), queue.is_empty(), queue.waiting_putters());
+            let first = queue.put_timeout(&item, Duration::from_secs(1)).map_err(|e| e.to_string());
+            let second = queue.put_timeout(&item, Duration::from_secs(1)).map_err(|e| e.to_string());
+            println!("two items filling it exactly: {first:?} {second:?}");
+            println!("full: qsize {}, empty {}", queue.qsize(), queue.is_empty());
+            let (mut putter_queue, putter_item) = (queue.clone(), item.clone());
+            let mut putter = Process::new(move || {
+                putter_queue.put_timeout(&putter_item, Duration::from_secs(10)).expect("room within 10 s");
+            });
+            putter.start().expect("start");
+            until("the putter waits", || queue.waiting_putters() == 1);
+            println!("a putter waits: {}", queue.waiting_putters());
+            queue.get_timeout(Duration::from_secs(10)).expect("an item");
+            println!("the putter went on: {:?}", putter.join());
+            let mut taker_queue = queue.clone();
+            let mut taker = Process::new(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                taker_queue.get_timeout(Duration::from_secs(10)).expect("an item");
+            });
+            taker.start().expect("start");
+            let waited = queue.put_timeout(&item, Duration::from_secs(10)).map_err(|e| e.to_string());
+            println!("put_timeout waited for room: {waited:?}");
+            taker.join().expect("join");
+            let mut whole: Queue<Vec<u8>> = Queue::with_capacity(64).expect("a queue");
+            let all = whole.put_timeout(&vec![2u8; 59], Duration::from_secs(1)).map_err(|e| e.to_string());
+            println!(
+                "an item of exactly the capacity: {all:?}, then {:?}",
+                whole.try_get().map(|i| i.map(|v| v.len()))
+            );
+        }
+        // What a process prints as, and the children it keeps track of.
+        "process-bookkeeping" => {
+            let numbers = |text: String| -> String {
+                text.split(|c: char| !c.is_ascii_digit())
+                    .filter(|n| n.len() > 1)
+                    .fold(text.clone(), |t, n| t.replacen(n, "N", 1))
+            };
+            // SAFETY: _exit ends the child at once.
+            let mut three = Process::new(|| unsafe { libc::_exit(3) }).with_name("three");
+            println!("{}", numbers(three.to_string()));
+            three.start().expect("start");
+            three.join().expect("join");
+            println!("{}", numbers(three.to_string()));
+            println!("Debug as Display: {}", format!("{three:?}") == three.to_string());
+            let mut killed =
+                Process::new(|| std::thread::sleep(Duration::from_secs(30))).with_name("killed").daemon(true);
+            killed.start().expect("start");
+            killed.kill().expect("kill");
+            killed.join().expect("join");
+            println!("{}", numbers(killed.to_string()));
+            // Joining one child leaves the others tracked.
+            let mut long = Process::new(|| std::thread::sleep(Duration::from_secs(30)));
+            let mut short = Process::new(|| {});
+            long.start().expect("start");
+            short.start().expect("start");
+            short.join().expect("join");
+            let pid = long.pid().expect("started");
+            println!("after joining the short one, the long one active: {}", active_children().contains(&pid));
+            long.kill().expect("kill");
+            long.join().expect("join");
+            // A child that returns without joining its own child waits
+            // for it all the same (Python's exit), before it ends.
+            let done: Queue<String> = Queue::new().expect("a queue");
+            let grand_done = done.clone();
+            let mut parent = Process::new(move || {
+                let mut grand_done = grand_done;
+                let mut grandchild = Process::new(move || {
+                    std::thread::sleep(Duration::from_millis(300));
+                    grand_done.put(&"the grandchild ended".to_owned()).expect("put");
+                });
+                grandchild.start().expect("start");
+            });
+            parent.start().expect("start");
+            parent.join().expect("join");
+            let mut done = done;
+            println!("when the child has ended: {:?}", done.try_get());
         }
         // Event, Semaphore, Condition and Barrier, each call checked for
         // what it must do, alone and against another process.
