@@ -76,6 +76,33 @@ impl QueueState {
         Error::QueueBroken("an item's length does not fit the bytes in use")
     }
 
+    /// Free bytes in a ring of `capacity` bytes. Call it holding the lock.
+    fn room(&self, capacity: usize) -> usize {
+        capacity - self.used.load(Ordering::Relaxed).min(capacity)
+    }
+
+    /// While there is no room for `needed` bytes, give the consumers the
+    /// processor a few times before the caller sleeps: they usually make
+    /// room at once, and on one core a yield is what lets them run. Only
+    /// speed depends on it; the caller's loop decides.
+    fn spin_while_full<'a>(
+        &'a self,
+        mut guard: MutexGuard<'a>,
+        capacity: usize,
+        needed: usize,
+    ) -> Result<MutexGuard<'a>, Error> {
+        for _ in 0..SPINS {
+            if self.room(capacity) >= needed {
+                break;
+            }
+            drop(guard);
+            std::thread::yield_now();
+            guard = self.mutex.lock();
+            self.check(&guard)?;
+        }
+        Ok(guard)
+    }
+
     /// Mark the queue broken, and wake every process asleep in it, so that
     /// each sees it and returns the error instead of sleeping on.
     fn break_and_wake(&self) {
@@ -196,25 +223,16 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         if needed > capacity || payload.len() > u32::MAX as usize {
             return Err(Error::TooLarge { size: payload.len(), capacity });
         }
-        let mut guard = state.mutex.lock();
+        let guard = state.mutex.lock();
         state.check(&guard)?;
-        let mut spins = 0;
-        while capacity - state.used.load(Ordering::Relaxed).min(capacity) < needed && spins < SPINS {
-            // Full: give the consumers the processor a few times before
-            // sleeping; they usually make room at once.
-            drop(guard);
-            std::thread::yield_now();
-            guard = state.mutex.lock();
-            state.check(&guard)?;
-            spins += 1;
-        }
-        while capacity - state.used.load(Ordering::Relaxed).min(capacity) < needed {
+        let guard = state.spin_while_full(guard, capacity, needed)?;
+        while state.room(capacity) < needed {
             state.putters.fetch_add(1, Ordering::Relaxed);
             state.not_full.wait(&guard, Some(next_look(deadline)));
             state.putters.fetch_sub(1, Ordering::Relaxed);
             state.check(&guard)?;
             if let Some((at, limit)) = deadline {
-                if Instant::now() >= at && capacity - state.used.load(Ordering::Relaxed) < needed {
+                if Instant::now() >= at && state.room(capacity) < needed {
                     return Err(Error::Timeout(limit));
                 }
             }
