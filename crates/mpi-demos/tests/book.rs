@@ -326,6 +326,10 @@ fn every_page_of_the_book_loads_renders_links_and_searches() {
     for page in ["mpi/p2p.html", "mpi/deadlock.html", "processes/pipe.html", "costs.html", "exercises.html"] {
         assert!(all.contains(&PathBuf::from(page)), "{page} not built: {all:?}");
     }
+    // The cost page's figures are tables a browser lays out, not a wide
+    // block of monospace.
+    let costs = std::fs::read_to_string(book.join("costs.html")).unwrap();
+    assert!(costs.matches("<table>").count() >= 7, "costs.html: its figures as tables");
     let p2p = std::fs::read_to_string(book.join("mpi/p2p.html")).unwrap();
     assert!(
         p2p.contains("process_at_rank") && p2p.contains("comm.send"),
