@@ -316,8 +316,9 @@ impl Pool {
         R: Serialize + DeserializeOwned + 'static,
     {
         self.check_running()?;
-        // A free worker, or the first one to finish its async task.
-        let w = match self.workers.iter().position(|w| w.reserved.is_none() && w.busy.is_none()) {
+        // A free worker, or the first one to finish its async task (a
+        // worker running one is busy until its result is collected).
+        let w = match self.workers.iter().position(|w| w.busy.is_none()) {
             Some(w) => w,
             None => {
                 let w = self.workers.iter().position(|w| w.reserved.is_some()).ok_or(Error::Disconnected)?;
