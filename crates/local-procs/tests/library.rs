@@ -390,6 +390,7 @@ fn pool_map_chunks_routes_and_failures_are_as_documented() {
         ("of two failed inputs in flight, the first is named", "two failures: Err(\"the task for input index 7 failed"),
         ("a task time limit is a limit, not a past deadline", "with a task time limit of 10 s: Ok(true)"),
         ("two apply_async in flight, each gets its own result", "two async results: Ok(144) Ok(169)"),
+        ("ready() is false while the task runs", "ready while running: false, then: true, result Some(121)"),
         ("daemon flags", "daemon flag: true, default false"),
     ] {
         assert!(run.stdout.contains(line), "{what}: {line} not in {}", run.describe());

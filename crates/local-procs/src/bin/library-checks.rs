@@ -57,6 +57,12 @@ fn dies_at_text_37(text: String) -> String {
     text
 }
 
+/// A task that takes a while.
+fn slow_square(x: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(300));
+    x * x
+}
+
 /// Which process ran a task: its input and pid.
 fn whose(x: u64) -> (u64, u32) {
     (x, std::process::id())
@@ -831,6 +837,14 @@ fn main() {
                 first.get(&mut two).map_err(|e| e.to_string()),
                 second.get(&mut two).map_err(|e| e.to_string())
             );
+            // ready(): false while the task runs, true once its result is there.
+            let slow = two.apply_async(slow_square, 11).expect("async");
+            let early = slow.ready(&two);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !slow.ready(&two) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            println!("ready while running: {early}, then: {}, result {:?}", slow.ready(&two), slow.get(&mut two).ok());
             println!(
                 "daemon flag: {}, default {}",
                 Process::new(|| {}).daemon(true).is_daemon(),
