@@ -83,7 +83,7 @@ pub enum Error {
         limit: Duration,
     },
     /// A pool worker died between tasks (no task was lost with it).
-    #[error("pool worker {pid} died ({how}) while idle, between tasks; the map was abandoned")]
+    #[error("pool worker {pid} died ({how}) while idle, between tasks; the pool was stopped")]
     WorkerDiedIdle {
         /// The worker's pid.
         pid: i32,
@@ -102,7 +102,7 @@ pub enum Error {
         message: String,
     },
     /// A pool worker died while running a task.
-    #[error("pool worker {pid} died ({how}) while running the task for {task}; the map was abandoned")]
+    #[error("pool worker {pid} died ({how}) while running the task for {task}; the pool was stopped")]
     WorkerDied {
         /// The task the worker was running: "input index 7", or "the
         /// apply_async task".

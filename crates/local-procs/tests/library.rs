@@ -137,6 +137,26 @@ fn a_map_abandoned_by_a_panic_does_not_hand_its_results_to_the_next() {
 }
 
 #[test]
+fn a_dropped_pool_leaves_no_worker_running_or_unreaped() {
+    let run = check("pool-dropped");
+    assert!(run.stdout.contains("map: Ok(true)"), "{}", run.describe());
+    assert!(run.stdout.contains("workers left after drop: 0"), "{}", run.describe());
+}
+
+#[test]
+fn terminate_kills_a_worker_deaf_to_sigterm_and_join_then_succeeds() {
+    let run = check("pool-terminate-deaf-worker");
+    assert!(run.stdout.contains("workers left after terminate: 0"), "{}", run.describe());
+    assert!(run.stdout.contains("terminate waited out the grace, and no longer: true"), "{}", run.describe());
+    assert!(run.stdout.contains("join after terminate: Ok(())"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("get: Err(\"the pool is not running: its worker was stopped before the result came\")"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
 fn a_pool_handle_dropped_in_a_child_leaves_the_parents_workers_alone() {
     let run = check("pool-dropped-in-child");
     assert!(run.stdout.contains("map after the child dropped its copy: Ok(true)"), "{}", run.describe());
@@ -166,6 +186,11 @@ fn the_librarys_claims_hold() {
     assert!(run.stdout.contains("join_timeout on a sleeper: Ok(None)"), "{}", run.describe());
     assert!(run.stdout.contains("then killed: Ok(-9)"), "{}", run.describe());
     assert!(run.stdout.contains("miscounted: Err(\"the inputs' iterator promised 10 items"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("miscounted, more: Err(\"the inputs' iterator promised 9 items"),
+        "{}",
+        run.describe()
+    );
     assert!(run.stdout.contains("task timeout: Err(\"gave up after 200ms\")"), "{}", run.describe());
 }
 
@@ -200,6 +225,7 @@ fn a_failed_task_is_an_error_naming_its_input_and_the_pool_goes_on() {
     for line in [
         "map: Err(\"the task for input index 7 failed in its worker: panicked: seven is not allowed\")",
         "map again: Ok(true)",
+        "starmap: Err(\"the task for input index 20 failed in its worker: panicked: twenty is not allowed\")",
         "map of strings: Err(\"the task for input index 10 failed in its worker: panicked: 10 is not below ten\")",
         "async get: Err(\"the task for the apply_async task failed in its worker: panicked: seven is not allowed\")",
         "async after: Ok(144)",

@@ -4,7 +4,7 @@
 //!
 //! `library-checks grandchildren | kernel-states | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
-//! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped-in-child |
+//! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped | pool-terminate-deaf-worker | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
 //! primitives | sync-calls | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
 
@@ -84,6 +84,20 @@ fn power(base: u64, exponent: u32) -> u64 {
     base.pow(exponent)
 }
 
+/// Fails on the pair whose base is 20 (for `starmap`).
+fn power_but_not_of_twenty(base: u64, exponent: u32) -> u64 {
+    assert!(base != 20, "twenty is not allowed");
+    base.pow(exponent)
+}
+
+/// A task that ignores SIGTERM, then sleeps: `terminate` must kill it.
+fn deaf_to_sigterm(x: u64) -> u64 {
+    // SAFETY: setting SIGTERM's disposition to "ignore" installs no handler.
+    unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+    std::thread::sleep(Duration::from_secs(60));
+    x
+}
+
 fn sleepy(x: u64) -> u64 {
     std::thread::sleep(Duration::from_secs(30));
     x
@@ -141,6 +155,22 @@ fn children_cpu() -> Duration {
 
 fn squares(n: u64) -> Vec<u64> {
     (0..n).map(square).collect()
+}
+
+/// Has child `pid` ended and been collected (no process, no zombie)?
+fn reaped(pid: i32) -> bool {
+    use nix::sys::wait::{waitpid, WaitPidFlag};
+    matches!(
+        waitpid(nix::unistd::Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)),
+        Err(nix::errno::Errno::ECHILD)
+    )
+}
+
+/// Does process `pid` ignore SIGTERM (its `SigIgn` mask in /proc)?
+fn ignores_sigterm(pid: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:")).map(str::trim).unwrap_or("0");
+    u64::from_str_radix(mask, 16).is_ok_and(|m| m & (1 << (libc::SIGTERM - 1)) != 0)
 }
 
 /// Wait (bounded) until `ready` holds.
@@ -888,6 +918,9 @@ fn main() {
             let mut pool = Pool::new(2).expect("a pool");
             println!("map: {:?}", pool.map(fails_at_seven, 0..100u64).map_err(|e| e.to_string()));
             println!("map again: {:?}", pool.map(square, 0..100u64).map(|r| r == squares(100)));
+            // Chunks of 13 pairs: input 20 is the eighth of the second chunk.
+            let pairs = (0..100u64).map(|base| (base, 2u32));
+            println!("starmap: {:?}", pool.starmap(power_but_not_of_twenty, pairs).map_err(|e| e.to_string()));
             let strings: Vec<String> = (0..20).map(|i| i.to_string()).collect();
             let failed = pool.map(parse_below_ten, strings).map_err(|e| e.to_string());
             println!("map of strings: {failed:?}");
@@ -924,6 +957,34 @@ fn main() {
             child.start().expect("the child starts");
             child.join().expect("the child ends");
             println!("parent map after: {:?}", pool.map(square, 0..10u64).map(|r| r == squares(10)));
+        }
+        // A dropped pool leaves no worker: neither running nor a zombie.
+        "pool-dropped" => {
+            let mut pool = Pool::new(3).expect("a pool");
+            println!("map: {:?}", pool.map(square, 0..10).map(|r| r == squares(10)));
+            let pids = pool.pids();
+            drop(pool);
+            println!("workers left after drop: {}", pids.iter().filter(|&&p| !reaped(p)).count());
+        }
+        // terminate kills a worker that ignores SIGTERM (after its grace),
+        // and join after terminate has nothing to collect.
+        "pool-terminate-deaf-worker" => {
+            let mut pool = Pool::new(2).expect("a pool");
+            pool.set_terminate_grace(Duration::from_millis(300));
+            let pending = pool.apply_async(deaf_to_sigterm, 1).expect("started");
+            let pids = pool.pids();
+            until("a worker ignores SIGTERM", || pids.iter().any(|&p| ignores_sigterm(p)));
+            let started = Instant::now();
+            pool.terminate();
+            let took = started.elapsed();
+            println!("workers left after terminate: {}", pids.iter().filter(|&&p| !reaped(p)).count());
+            // (Not the default 5 s: well before it, on any machine.)
+            println!(
+                "terminate waited out the grace, and no longer: {}",
+                took >= Duration::from_millis(300) && took < Duration::from_secs(3)
+            );
+            println!("join after terminate: {:?}", pool.join(Duration::from_secs(5)).map_err(|e| e.to_string()));
+            println!("get: {:?}", pending.get(&mut pool).map_err(|e| e.to_string()));
         }
         "pool-dropped-in-child" => {
             let mut pool = Pool::new(2).expect("a pool");
@@ -1135,18 +1196,28 @@ fn main() {
 
             // the pool: an iterator that miscounts, a task over its time limit
             let mut pool = Pool::new(2).expect("a pool");
-            let liar = (0..10u64).take(5).chain(std::iter::empty());
-            struct Liar<I>(I);
+            /// An iterator that promises `promised` items, whatever it gives.
+            struct Liar<I> {
+                items: I,
+                promised: usize,
+            }
             impl<I: Iterator<Item = u64>> Iterator for Liar<I> {
                 type Item = u64;
                 fn next(&mut self) -> Option<u64> {
-                    self.0.next()
+                    self.items.next()
                 }
                 fn size_hint(&self) -> (usize, Option<usize>) {
-                    (10, Some(10))
+                    (self.promised, Some(self.promised))
                 }
             }
-            println!("miscounted: {:?}", pool.map(square, Liar(liar)).map_err(|e| e.to_string()));
+            let fewer = Liar { items: 0..5u64, promised: 10 };
+            println!("miscounted: {:?}", pool.map(square, fewer).map_err(|e| e.to_string()));
+            // Nine promised (chunks of two, the last of one), twelve given:
+            // no chunk may take an input beyond the ninth.
+            let more = Liar { items: 0..12u64, promised: 9 };
+            // (A miscount stops the pool: a fresh one.)
+            let mut pool = Pool::new(2).expect("a pool");
+            println!("miscounted, more: {:?}", pool.map(square, more).map_err(|e| e.to_string()));
             let mut slow = Pool::new(1).expect("a pool");
             slow.set_task_timeout(Some(Duration::from_millis(200)));
             println!("task timeout: {:?}", slow.map(sleepy, 0..2u64).map_err(|e| e.to_string()));

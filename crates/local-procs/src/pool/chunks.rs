@@ -178,4 +178,37 @@ mod tests {
         assert_eq!(decode::<String>(&encode(&words).unwrap()).unwrap(), words);
         assert!(decode::<u32>(&[1, 2, 3]).is_err());
     }
+
+    #[test]
+    fn a_chunk_takes_no_input_beyond_the_promised_total() {
+        // Nine promised, twelve there: chunks of four, the last of one.
+        let mut chunks = Chunks { inputs: 0..12u32, total: 9, chunk: 4, next: 0, buffer: Vec::new() };
+        let mut taken = Vec::new();
+        while let Some(first) = chunks.fill() {
+            taken.push((first, chunks.buffer.clone()));
+        }
+        assert_eq!(taken, [(0, vec![0, 1, 2, 3]), (4, vec![4, 5, 6, 7]), (8, vec![8])]);
+        assert_eq!(chunks.inputs.next(), Some(9), "the extra inputs are left for the miscount check");
+    }
+
+    #[test]
+    fn a_chunk_of_results_of_the_wrong_place_or_size_is_refused() {
+        // Ten plain numbers in chunks of four: places 0, 4 and 8.
+        let mut results = Results::<u32>::new(10, 4);
+        let four = encode(&[1u32, 2, 3, 4]).unwrap().into_owned();
+        assert!(results.put(2, &four).is_err(), "a chunk must start at a multiple of the chunk size");
+        assert!(results.put(0, &encode(&[1u32, 2, 3, 4, 5]).unwrap()).is_err(), "five results for four inputs");
+        assert!(results.put(0, &encode(&[1u32, 2, 3]).unwrap()).is_err(), "three results for four inputs");
+        results.put(0, &four).unwrap();
+        results.put(4, &four).unwrap();
+        assert!(results.put(8, &four).is_err(), "the last chunk has two inputs, not four");
+        results.put(8, &encode(&[9u32, 10]).unwrap()).unwrap();
+        assert_eq!(results.finish(), [1, 2, 3, 4, 1, 2, 3, 4, 9, 10]);
+        // Other types are checked the same way, by count.
+        let mut words = Results::<String>::new(3, 2);
+        assert!(words.put(2, &encode(&["a".to_owned(), "b".to_owned()]).unwrap()).is_err());
+        words.put(0, &encode(&["a".to_owned(), "b".to_owned()]).unwrap()).unwrap();
+        words.put(2, &encode(&["c".to_owned()]).unwrap()).unwrap();
+        assert_eq!(words.finish(), ["a", "b", "c"]);
+    }
 }

@@ -79,6 +79,8 @@ pub struct Pool {
     /// numbers: no copy through a pipe, no encoding.
     arena: Shared<NoHeader>,
     task_timeout: Option<Duration>,
+    /// How long `terminate` lets a worker end on SIGTERM before SIGKILL.
+    terminate_grace: Duration,
     state: PoolState,
     /// The process that made the pool: handles act only there.
     creator: nix::unistd::Pid,
@@ -111,6 +113,7 @@ impl Pool {
             progress,
             arena,
             task_timeout: None,
+            terminate_grace: Duration::from_secs(5),
             state: PoolState::Running,
             creator: nix::unistd::getpid(),
             next_async: 0,
@@ -162,6 +165,14 @@ impl Pool {
     /// wait as long as it takes, as Python does).
     pub fn set_task_timeout(&mut self, limit: Option<Duration>) {
         self.task_timeout = limit;
+    }
+
+    /// How long [`terminate`](Self::terminate) (and a drop) lets a worker
+    /// end on SIGTERM before it kills it with SIGKILL (default 5 s). A
+    /// worker ends at once on SIGTERM unless a task of yours ignores it or
+    /// handles it; Python's `terminate` would wait for such a worker forever.
+    pub fn set_terminate_grace(&mut self, grace: Duration) {
+        self.terminate_grace = grace;
     }
 
     /// How many workers the pool has.

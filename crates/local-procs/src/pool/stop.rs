@@ -34,10 +34,9 @@ impl Pool {
         }
         // An async result nobody has taken yet: the worker may be blocked
         // writing it (a pipe holds 64 KiB); take it now, for its `get`.
+        // (After terminate there is none: terminate gives them up.)
         for w in 0..self.workers.len() {
-            if self.workers[w].reserved.is_some() && self.state == PoolState::Closed {
-                self.collect(w)?;
-            }
+            self.collect(w)?;
         }
         let deadline = Instant::now() + limit;
         let mut killed = Vec::new();
@@ -56,7 +55,9 @@ impl Pool {
         }
     }
 
-    /// Stop the workers now (SIGTERM) and reap them. Maps are refused from now on.
+    /// Stop the workers now (SIGTERM) and reap them; a worker still there
+    /// after the grace ([`set_terminate_grace`](Self::set_terminate_grace),
+    /// 5 s by default) is killed (SIGKILL). Maps are refused from now on.
     pub fn terminate(&mut self) {
         if nix::unistd::getpid() != self.creator {
             return; // a copy of the handle in a child: the workers are not its
@@ -66,10 +67,15 @@ impl Pool {
         }
         for worker in &mut self.workers {
             worker.tasks = None;
+            // An async task not collected yet is lost with its worker, as
+            // in Python: its `get` says the worker was stopped.
+            worker.reserved = None;
             let _ = worker.process.terminate();
         }
+        let deadline = Instant::now() + self.terminate_grace;
         for worker in &mut self.workers {
-            if !matches!(worker.process.join_timeout(Duration::from_secs(5)), Ok(Some(_))) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !matches!(worker.process.join_timeout(left), Ok(Some(_))) {
                 let _ = worker.process.kill();
                 let _ = worker.process.join();
             }
