@@ -123,6 +123,64 @@ impl Model {
     pub fn time_us(&self, bytes: f64) -> f64 {
         self.latency_us + bytes / self.bytes_per_us
     }
+
+    /// The largest relative error of the model over `points`, as a
+    /// fraction (0.25: a point 25 % away from its line).
+    pub fn worst_error(&self, points: &[(f64, f64)]) -> f64 {
+        points.iter().filter(|&&(_, t)| t > 0.0).map(|&(n, t)| ((self.time_us(n) - t) / t).abs()).fold(0.0, f64::max)
+    }
+}
+
+/// Two models, one each side of a size where the cost changes its law (a
+/// protocol switch, such as an implementation's eager limit).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TwoModels {
+    /// For sizes up to `last_below` bytes.
+    pub below: Model,
+    /// The largest size fitted by `below`.
+    pub last_below: f64,
+    /// The smallest size fitted by `above`.
+    pub first_above: f64,
+    /// For sizes from `first_above` bytes.
+    pub above: Model,
+}
+
+impl TwoModels {
+    /// Split the sizes in two where two [`Model::fit`]s leave the smallest
+    /// worst relative error, with at least two sizes each side. The split
+    /// is found in the figures, not assumed: where it falls says where the
+    /// implementation changes protocol. `None` with fewer than four sizes
+    /// or no split whose two sides both fit.
+    pub fn fit(points: &[(f64, f64)]) -> Option<TwoModels> {
+        let mut points: Vec<(f64, f64)> = points.iter().copied().filter(|&(_, t)| t > 0.0).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Option<(f64, TwoModels)> = None;
+        for split in 2..=points.len().saturating_sub(2) {
+            let (low, high) = points.split_at(split);
+            let (Some(below), Some(above)) = (Model::fit(low), Model::fit(high)) else { continue };
+            let worst = below.worst_error(low).max(above.worst_error(high));
+            if best.as_ref().map_or(true, |(w, _)| worst < *w) {
+                let two = TwoModels { below, last_below: low[low.len() - 1].0, first_above: high[0].0, above };
+                best = Some((worst, two));
+            }
+        }
+        best.map(|(_, two)| two)
+    }
+
+    /// The time for a message of `bytes`, µs, from the model of its side
+    /// (sizes between the two sides go to the side below).
+    pub fn time_us(&self, bytes: f64) -> f64 {
+        if bytes < self.first_above {
+            self.below.time_us(bytes)
+        } else {
+            self.above.time_us(bytes)
+        }
+    }
+
+    /// The largest relative error over `points`, each from its side's model.
+    pub fn worst_error(&self, points: &[(f64, f64)]) -> f64 {
+        points.iter().filter(|&&(_, t)| t > 0.0).map(|&(n, t)| ((self.time_us(n) - t) / t).abs()).fold(0.0, f64::max)
+    }
 }
 
 #[cfg(test)]
@@ -140,6 +198,24 @@ mod tests {
         assert_eq!(Model::fit(&points[..1]), None);
         // Times that fall with size fit no positive bandwidth.
         assert_eq!(Model::fit(&[(1.0, 5.0), (1000.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn two_lines_are_split_where_the_law_changes() {
+        // An eager protocol to 4 KiB, a rendezvous (one more exchange) after.
+        let eager = Model { latency_us: 0.2, bytes_per_us: 8000.0 };
+        let rendezvous = Model { latency_us: 2.0, bytes_per_us: 12000.0 };
+        let sizes = [8.0, 64.0, 512.0, 1024.0, 4096.0, 8192.0, 65536.0, 1048576.0];
+        let points: Vec<(f64, f64)> =
+            sizes.iter().map(|&n| (n, if n <= 4096.0 { eager.time_us(n) } else { rendezvous.time_us(n) })).collect();
+        let two = TwoModels::fit(&points).unwrap();
+        assert_eq!((two.last_below, two.first_above), (4096.0, 8192.0), "{two:?}");
+        assert!((two.below.latency_us - 0.2).abs() < 1e-9 && (two.above.latency_us - 2.0).abs() < 1e-9, "{two:?}");
+        assert!(two.worst_error(&points) < 1e-9);
+        // One line cannot follow the step.
+        let one = Model::fit(&points).unwrap();
+        assert!(one.worst_error(&points) > 0.3, "{one:?}");
+        assert_eq!(TwoModels::fit(&points[..3]), None);
     }
 
     #[test]

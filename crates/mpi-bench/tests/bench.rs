@@ -275,6 +275,41 @@ fn the_cost_model_is_fitted_to_the_raw_pingpong_and_predicts_an_unmeasured_size(
 }
 
 #[test]
+fn two_lines_are_fitted_each_side_of_the_step_the_run_shows() {
+    let scratch = tempfile::tempdir().unwrap();
+    let raw = scratch.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    // Eager to 4 KiB (0.5 µs + n / 2000 MB/s), then one more exchange
+    // (3 µs + n / 4000 MB/s).
+    let time = |bytes: u64| {
+        let n = bytes as f64;
+        if bytes <= 4096 {
+            0.5 + n / 2000.0
+        } else {
+            3.0 + n / 4000.0
+        }
+    };
+    let mut text = String::from("bytes,latency_us,bandwidth_mb_s\n");
+    for bytes in [8u64, 64, 1024, 4096, 8192, 65536, 1048576] {
+        text += &format!("{bytes},{},{}\n", time(bytes), bytes as f64 / time(bytes));
+    }
+    std::fs::write(raw.join("pingpong-rust-raw-1.csv"), text).unwrap();
+    let out = report(scratch.path());
+    assert!(out.clean_success(), "{}", out.describe());
+    let line = out.stdout.lines().find(|l| l.starts_with("Two lines")).unwrap_or_else(|| panic!("{}", out.describe()));
+    assert!(
+        line.starts_with(
+            "Two lines, split where they fit best (between 4096 and 8192 B): 0.50 µs + n / 2000 MB/s below, \
+             3.00 µs + n / 4000 MB/s above; worst error "
+        ),
+        "{line}"
+    );
+    assert!(line.ends_with("% with one line, 0 % with two"), "{line}");
+    let one: f64 = line.split("worst error ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(one > 20.0, "one line cannot follow the step: {line}");
+}
+
+#[test]
 fn a_row_that_does_not_read_is_an_error_naming_its_file_and_line() {
     let scratch = tempfile::tempdir().unwrap();
     let raw = scratch.path().join("raw");

@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mpi_bench::plot::{Chart, Series};
-use mpi_bench::table::{Align, Model, Table};
+use mpi_bench::table::{Align, Model, Table, TwoModels};
 use serde::Deserialize;
 
 /// Medians, ratios, tables and plots from the benchmark's raw runs.
@@ -346,18 +346,39 @@ fn pingpong_table(out: &mut String, md: &mut String, medians: &PingPongMedians, 
         );
         let _ = writeln!(out, "\n{text}");
         let _ = writeln!(md, "{text}.\n");
+        let points = raw_points(medians, net);
+        if let Some(two) = TwoModels::fit(&points) {
+            let text = format!(
+                "Two lines, split where they fit best (between {} and {} B): {:.2} µs + n / {:.0} MB/s below, \
+                 {:.2} µs + n / {:.0} MB/s above; worst error {:.0} % with one line, {:.0} % with two",
+                two.last_below,
+                two.first_above,
+                two.below.latency_us,
+                two.below.bytes_per_us,
+                two.above.latency_us,
+                two.above.bytes_per_us,
+                100.0 * model.worst_error(&points),
+                100.0 * two.worst_error(&points)
+            );
+            let _ = writeln!(out, "{text}");
+            let _ = writeln!(md, "{text}.\n");
+        }
     }
     let _ = writeln!(out);
 }
 
-/// The cost model fitted to the raw Rust ping-pong of one network.
-fn raw_model(medians: &PingPongMedians, net: Net) -> Option<Model> {
-    let points: Vec<(f64, f64)> = medians
+/// The raw Rust ping-pong's (bytes, µs) medians of one network.
+fn raw_points(medians: &PingPongMedians, net: Net) -> Vec<(f64, f64)> {
+    medians
         .iter()
         .filter(|((n, p, _), _)| *n == net && p == "rust-raw")
         .map(|((_, _, bytes), (l, _))| (*bytes as f64, *l))
-        .collect();
-    Model::fit(&points)
+        .collect()
+}
+
+/// The cost model fitted to the raw Rust ping-pong of one network.
+fn raw_model(medians: &PingPongMedians, net: Net) -> Option<Model> {
+    Model::fit(&raw_points(medians, net))
 }
 
 fn pingpong_chart(medians: &PingPongMedians, net: Net, title: &str, y_label: &str, pick: usize) -> Chart {
