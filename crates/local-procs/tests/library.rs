@@ -137,6 +137,16 @@ fn a_map_abandoned_by_a_panic_does_not_hand_its_results_to_the_next() {
 }
 
 #[test]
+fn a_dead_worker_is_named_with_its_own_input_not_another_workers() {
+    let run = check("pool-death-names-its-own-input");
+    assert!(
+        run.stdout.contains("died (exit status 9) while running the task for input index 0; the pool was stopped"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
 fn a_dropped_pool_leaves_no_worker_running_or_unreaped() {
     let run = check("pool-dropped");
     assert!(run.stdout.contains("map: Ok(true)"), "{}", run.describe());

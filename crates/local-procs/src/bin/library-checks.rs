@@ -4,7 +4,7 @@
 //!
 //! `library-checks grandchildren | kernel-states | ended-is-not-alive | ignored-sigchld | realtime-signal | kill |
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
-//! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-panic-in-map | pool-dropped | pool-terminate-deaf-worker | pool-dropped-in-child |
+//! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-death-names-its-own-input | pool-panic-in-map | pool-dropped | pool-terminate-deaf-worker | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
 //! primitives | sync-calls | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
 
@@ -95,6 +95,25 @@ fn deaf_to_sigterm(x: u64) -> u64 {
     // SAFETY: setting SIGTERM's disposition to "ignore" installs no handler.
     unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
     std::thread::sleep(Duration::from_secs(60));
+    x
+}
+
+/// Input 1 marks that its worker has started it (a file named by
+/// MARK_FILE), then sleeps; input 0 waits for that mark, then dies: when
+/// it dies, the other worker is busy with input 1.
+fn dies_while_the_other_runs(x: u64) -> u64 {
+    let mark = std::env::var("MARK_FILE").expect("MARK_FILE");
+    if x == 1 {
+        std::fs::write(&mark, "started").expect("the mark");
+        std::thread::sleep(Duration::from_secs(5));
+    } else {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !std::path::Path::new(&mark).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // SAFETY: _exit ends the worker at once.
+        unsafe { libc::_exit(9) }
+    }
     x
 }
 
@@ -826,6 +845,18 @@ fn main() {
         }
         // A worker that dies on its fourth chunk is blamed for the input it
         // was running, not one of an earlier chunk.
+        // Each worker's progress is its own: a worker that dies is named
+        // with its input, not with the one another worker runs meanwhile.
+        "pool-death-names-its-own-input" => {
+            let dir = std::env::temp_dir().join(format!("pool-death-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("a folder");
+            // Set before the pool forks: the workers inherit it.
+            std::env::set_var("MARK_FILE", dir.join("mark"));
+            let mut pool = Pool::new(2).expect("a pool");
+            let died = pool.map_chunked(dies_while_the_other_runs, vec![0, 1], 1).map_err(|e| e.to_string());
+            println!("map: {died:?}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         "pool-worker-dies-on-a-later-chunk" => {
             let mut pool = Pool::new(1).expect("a pool");
             let numbers = pool.map_chunked(dies_at_37, (0..100).collect(), 10).map_err(|e| e.to_string());
