@@ -785,7 +785,12 @@ fn main() {
                 let _ = first_queue.get();
             });
             first.start().expect("the first consumer starts");
-            until("the first consumer waits", || queue.waiting_getters() == 1);
+            // Counted as waiting, and asleep: it counts itself while it
+            // holds the queue's lock, and a kill then would break the queue
+            // (another test's matter); asleep, it has let the lock go.
+            until("the first consumer sleeps in get", || {
+                queue.waiting_getters() == 1 && first.kernel_state() == Some("sleeping")
+            });
             first.kill().expect("kill");
             println!("first consumer: {:?}", first.join().map_err(|e| e.to_string()));
             let mut second_queue = queue.clone();
