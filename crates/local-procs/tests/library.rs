@@ -196,11 +196,7 @@ fn the_librarys_claims_hold() {
     assert!(run.stdout.contains("join_timeout on a sleeper: Ok(None)"), "{}", run.describe());
     assert!(run.stdout.contains("then killed: Ok(-9)"), "{}", run.describe());
     assert!(run.stdout.contains("miscounted: Err(\"the inputs' iterator promised 10 items"), "{}", run.describe());
-    assert!(
-        run.stdout.contains("miscounted, more: Err(\"the inputs' iterator promised 9 items"),
-        "{}",
-        run.describe()
-    );
+    assert!(run.stdout.contains("miscounted, more: Err(\"the inputs' iterator promised 9 items"), "{}", run.describe());
     assert!(run.stdout.contains("task timeout: Err(\"gave up after 200ms\")"), "{}", run.describe());
 }
 

@@ -179,10 +179,7 @@ fn squares(n: u64) -> Vec<u64> {
 /// Has child `pid` ended and been collected (no process, no zombie)?
 fn reaped(pid: i32) -> bool {
     use nix::sys::wait::{waitpid, WaitPidFlag};
-    matches!(
-        waitpid(nix::unistd::Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)),
-        Err(nix::errno::Errno::ECHILD)
-    )
+    matches!(waitpid(nix::unistd::Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)), Err(nix::errno::Errno::ECHILD))
 }
 
 /// Does process `pid` ignore SIGTERM (its `SigIgn` mask in /proc)?
