@@ -196,9 +196,9 @@ const EXERCISES: &[Exercise] = &[
             "heat: at 1/4, 1/2 and 3/4 of the rod: 0.312501 0.044432 0.002612",
             "heat: the same as one process computing alone",
         ]),
-        on_hang: "Every rank sends and receives in each call; with two separate calls, a send to the \
-                  left and a receive from the right, every rank would wait in its send for the others. \
-                  Which single call does both at once?",
+        on_hang: "Every rank sends and receives at each step; with two separate calls, a send to the \
+                  left then a receive from the right, every rank may wait in its send for the others \
+                  (MPI lets a standard send wait until its receive is posted). Which single call does both at once?",
         hints: &[
             "Each rank needs, before each step, its left neighbour's last point and its right neighbour's first point, and they need its edges in return.",
             "`send_receive_into_with_tags(&value, &destination, tag, &mut place, &source, tag)` sends and receives in one call, so that no rank waits for another to receive first.",
