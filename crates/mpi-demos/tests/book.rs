@@ -99,11 +99,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn start() -> Browser {
-        let program = ["chromium", "chromium-browser", "google-chrome"]
-            .into_iter()
-            .find(|p| Command::new(p).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok())
-            .expect("no chromium: make test installs it on Debian and Ubuntu; elsewhere scripts/install-deps book names the package");
+    fn start(program: &str) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let (command_read, command_write) = nix::unistd::pipe().unwrap();
         let (message_read, message_write) = nix::unistd::pipe().unwrap();
@@ -306,6 +302,13 @@ fn pages(dir: &Path, under: &Path, into: &mut Vec<PathBuf>) {
     }
 }
 
+/// The headless browser on PATH, if any.
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|p| Command::new(p).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok())
+}
+
 #[test]
 fn every_page_of_the_book_loads_renders_links_and_searches() {
     let out = tempfile::tempdir().unwrap();
@@ -336,8 +339,19 @@ fn every_page_of_the_book_loads_renders_links_and_searches() {
         "p2p's page has its program and the original"
     );
 
+    // What follows needs a browser: without one (and no sudo to install
+    // it), the pages were built and checked as files only, and the test
+    // says so rather than pass.
+    let Some(program) = chromium() else {
+        support::skip(
+            "every_page_of_the_book_loads_renders_links_and_searches",
+            "no Chromium (make test installs it on Debian and Ubuntu, where sudo can be used; elsewhere scripts/install-deps book names the package): the book was built, but its pages were not opened",
+        );
+        return;
+    };
+    support::ran("every_page_of_the_book_loads_renders_links_and_searches");
     let base = serve(book.clone());
-    let mut browser = Browser::start();
+    let mut browser = Browser::start(program);
     let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut images = 0;
     for page in &all {

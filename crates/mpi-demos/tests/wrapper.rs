@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use local_procs::supervise::{Outcome, Supervised};
 
+mod support;
+
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
@@ -42,7 +44,8 @@ fn prints_the_real_command_with_oversubscription_and_default_hostfile() {
     assert!(command.contains("-np 64 /bin/true"), "{command}");
     if mpich() {
         // Hydra oversubscribes by itself and takes 'host:slots' files.
-        assert!(command.contains("mpiexec.hydra -f "), "{command}");
+        let (_, launcher) = this_mpi();
+        assert!(command.starts_with(&format!("+ {} -f ", launcher.display())), "{command}");
         assert!(!command.contains("--oversubscribe"), "{command}");
     } else {
         assert!(command.contains("--oversubscribe"), "{command}");
@@ -144,7 +147,7 @@ fn a_missing_mpi_is_reported() {
             .or_else(|_| std::os::unix::fs::symlink(format!("/bin/{tool}"), bin.join(tool)))
             .unwrap();
     }
-    let out = wrapper(&["-np", "2", "/bin/true"]).env("PATH", bin).env_remove("MPI").run().unwrap();
+    let out = wrapper(&["-np", "2", "/bin/true"]).env("PATH", bin).env_remove("MPI").env_remove("MPICC").run().unwrap();
     assert_eq!(out.code(), 2, "{}", out.describe());
     assert!(out.stderr.contains("no MPI is installed"), "{}", out.describe());
     assert!(out.stderr.contains("install-deps"), "{}", out.describe());
@@ -187,9 +190,10 @@ fn everything_after_the_wrappers_options_goes_to_the_launcher_untouched() {
 fn bare_path(dir: &tempfile::TempDir) -> PathBuf {
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    for tool in
-        ["bash", "env", "cat", "grep", "sed", "id", "ldconfig", "basename", "dirname", "head", "paste", "sort", "tr"]
-    {
+    for tool in [
+        "bash", "env", "cat", "grep", "sed", "id", "ldconfig", "basename", "dirname", "head", "paste", "sort", "tr",
+        "readlink",
+    ] {
         for folder in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
             let path = std::path::Path::new(folder).join(tool);
             if path.exists() {
@@ -206,17 +210,14 @@ fn install_deps_uses_tools_from_anywhere_and_names_packages_for_every_system() {
     // A login node: no apt-get, no dpkg; the MPI and libclang from a module.
     let dir = tempfile::tempdir().unwrap();
     let bin = bare_path(&dir);
-    let (wrapper, launcher) = if mpich() {
-        ("/usr/bin/mpicc.mpich", "/usr/bin/mpiexec.hydra")
-    } else {
-        ("/usr/bin/mpicc.openmpi", "/usr/bin/mpirun.openmpi")
-    };
+    let (wrapper, launcher) = this_mpi();
     std::os::unix::fs::symlink(wrapper, bin.join("mpicc")).unwrap();
     std::os::unix::fs::symlink(launcher, bin.join("mpirun")).unwrap();
     let install = || {
         Supervised::new(workspace().join("scripts/install-deps"))
             .args(["build"])
             .env("PATH", &bin)
+            .env_remove("MPICC")
             .time_limit(Duration::from_secs(30))
             .run()
             .unwrap()
@@ -230,5 +231,147 @@ fn install_deps_uses_tools_from_anywhere_and_names_packages_for_every_system() {
     assert_eq!(out.code(), 1, "{}", out.describe());
     for manager in ["apt:", "dnf:", "zypper:", "pacman:", "brew:", "module load"] {
         assert!(out.stderr.contains(manager), "{manager}: {}", out.describe());
+    }
+}
+
+/// The compiler wrapper and the launcher of the MPI these tests were built
+/// with (scripts/which-mpi, as make and scripts/mpirun find them).
+fn this_mpi() -> (PathBuf, PathBuf) {
+    let ask = |what: &str| {
+        let out = Supervised::new(workspace().join("scripts/which-mpi"))
+            .args([what])
+            .time_limit(Duration::from_secs(30))
+            .run()
+            .unwrap();
+        assert!(out.clean_success(), "{}", out.describe());
+        PathBuf::from(out.stdout.trim())
+    };
+    (ask("--wrapper"), ask("--launcher"))
+}
+
+/// Is `name` an executable on PATH?
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .any(|dir| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
+
+/// A module's prefix, as `module load` leaves it: its own `mpicc` (a copy
+/// of this build's MPI's wrapper program) and `mpirun`, in a folder that
+/// comes first on PATH.
+fn module_prefix(dir: &tempfile::TempDir) -> PathBuf {
+    let bin = dir.path().join("module/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let (wrapper, launcher) = this_mpi();
+    // A copy, not a link: a module's programs are its own files.
+    std::fs::copy(wrapper, bin.join("mpicc")).unwrap();
+    std::os::unix::fs::symlink(launcher, bin.join("mpirun")).unwrap();
+    bin
+}
+
+fn path_with(first: &std::path::Path) -> String {
+    format!("{}:{}", first.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+#[test]
+fn a_modules_mpi_first_on_path_is_the_one_built_with_and_launched() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = module_prefix(&dir);
+    let p2p = env!("CARGO_BIN_EXE_p2p");
+    let out = wrapper(&["--dry-run", "-np", "2", p2p])
+        .env("PATH", path_with(&bin))
+        .env_remove("MPI")
+        .env_remove("MPICC")
+        .run()
+        .unwrap();
+    assert_eq!(out.code(), 0, "{}", out.describe());
+    let command = out.stderr.lines().find(|l| l.starts_with("+ ")).expect("the command is printed");
+    assert!(command.starts_with(&format!("+ {}/mpirun ", bin.display())), "{command}");
+    let name = if mpich() { "MPICH" } else { "Open MPI" };
+    let said = format!(
+        "mpirun: MPI: {name} ({}/mpicc, PATH's first mpicc), launched with {}/mpirun",
+        bin.display(),
+        bin.display()
+    );
+    assert!(out.stderr.contains(&said), "{said}: {}", out.describe());
+    // The Makefile builds with the same wrapper, into that MPI's folder.
+    let make = Supervised::new("make")
+        .args(["-s", "--no-print-directory", "--eval", "said: ; @echo $(MPI) $(MPICC) $(TARGET_DIR)", "said"])
+        .env("PATH", path_with(&bin))
+        .env_remove("MPI")
+        .env_remove("MPICC")
+        .env_remove("MAKEFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .current_dir(workspace())
+        .time_limit(Duration::from_secs(30))
+        .run()
+        .unwrap();
+    let (kind, target) = if mpich() { ("mpich", "target/mpich") } else { ("openmpi", "target") };
+    assert_eq!(make.stdout.trim(), format!("{kind} {}/mpicc {target}", bin.display()), "{}", make.describe());
+}
+
+#[test]
+fn a_program_built_with_one_mpi_is_not_launched_by_the_other() {
+    let (other, name, built) = if mpich() { ("openmpi", "Open MPI", "MPICH") } else { ("mpich", "MPICH", "Open MPI") };
+    if !on_path(&format!("mpicc.{other}")) {
+        support::skip(
+            "a_program_built_with_one_mpi_is_not_launched_by_the_other",
+            &format!("{name} is not installed (scripts/install-deps with MPI={other} installs it)"),
+        );
+        return;
+    }
+    let p2p = env!("CARGO_BIN_EXE_p2p");
+    let out = wrapper(&["--dry-run", "-np", "2", p2p]).env("MPI", other).env_remove("MPICC").run().unwrap();
+    assert_eq!(out.code(), 2, "{}", out.describe());
+    let said = format!("'{p2p}' was built with {built} (it links its library), but the MPI found is {name}");
+    assert!(out.stderr.contains(&said), "{said}: {}", out.describe());
+    assert!(!out.stderr.contains("\n+ "), "nothing is launched: {}", out.describe());
+}
+
+#[test]
+fn every_cargo_build_of_the_makefile_names_the_whole_workspace() {
+    // cargo unifies features over the packages a build names: a build of
+    // some packages makes other artifacts than a build of all, and the
+    // next target that builds all compiles again (13 s for the profiling
+    // layer alone). So every build names --workspace.
+    let makefile = std::fs::read_to_string(workspace().join("Makefile")).unwrap();
+    let builds: Vec<&str> = makefile.lines().filter(|l| l.contains("$(CARGO) build")).collect();
+    assert!(builds.len() >= 4, "{builds:?}");
+    for line in builds {
+        assert!(line.contains("--workspace") && !line.contains(" -p "), "{line}");
+    }
+}
+
+#[test]
+fn a_target_that_needs_root_says_so_in_words_where_sudo_cannot_be_used() {
+    // As a user without sudo and without a terminal (nobody, in a session
+    // of its own), as on a cluster's login node run from a script.
+    let root = nix::unistd::Uid::effective().is_root();
+    let sudo_works = !root
+        && std::process::Command::new("sudo")
+            .args(["-n", "true"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if sudo_works {
+        support::skip(
+            "a_target_that_needs_root_says_so_in_words_where_sudo_cannot_be_used",
+            "this user has sudo without a password: the refusal cannot be seen here (CI checks it as root)",
+        );
+        return;
+    }
+    for (target, instead) in [("cluster-demo", "make cluster-demo HOSTFILE=FILE"), ("slurm-demo", "make slurm-submit")]
+    {
+        let script = workspace().join("scripts/need-root");
+        let mut command = vec!["setsid", "-w"];
+        if root {
+            command.extend(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+        }
+        command.extend([script.to_str().unwrap(), target]);
+        let out = Supervised::new(command[0]).args(&command[1..]).time_limit(Duration::from_secs(30)).run().unwrap();
+        assert_eq!(out.code(), 2, "{}", out.describe());
+        assert!(out.stderr.starts_with(&format!("make {target}: needs root (")), "{}", out.describe());
+        assert!(out.stderr.contains(instead), "{}", out.describe());
+        assert!(!out.stderr.contains("sudo:"), "sudo's own words: {}", out.describe());
     }
 }
