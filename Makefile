@@ -107,9 +107,10 @@ lessons: build ## Run every MPI lesson, traced, and draw each page's sequence di
 	scripts/mpirun --watch 2 --watch-graph $(FIGURES)/watch.svg -np 4 $(TARGET_DIR)/lessons/knot || true
 	test -s $(FIGURES)/watch.svg
 
-trace-demo: build ## Trace p2p's messages and draw them: target/trace/p2p.svg
+trace-demo: build ## Trace p2p's messages and draw them: target/trace/p2p.svg, and p2p.json for Perfetto
 	scripts/mpirun --trace target/trace/p2p.jsonl -np $(NP) $(RELEASE)/p2p
 	$(RELEASE)/trace-svg target/trace/p2p.jsonl target/trace/p2p.svg --ranks $(NP)
+	$(RELEASE)/trace-perfetto target/trace/p2p.jsonl target/trace/p2p.json
 
 cluster-demo: build ## p2p on 9 ranks across hosts: the virtual cluster, or HOSTFILE=... [NET=...]
 ifeq ($(HOSTFILE),)

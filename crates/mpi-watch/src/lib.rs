@@ -5,6 +5,8 @@
 //!
 //! - [`trace`]: the trace file (JSON lines): ranks, hosts, every send and receive.
 //! - [`sequence`]: a trace as a sequence diagram in SVG (`trace-svg`).
+//! - [`perfetto`]: a trace in the Trace Event Format, for Perfetto's UI and
+//!   `chrome://tracing` (`trace-perfetto`).
 //! - [`waitfor`]: what a hung job's ranks report, and the wait-for model
 //!   (AND and OR waits, collectives) that finds the ranks that can never be
 //!   released.
@@ -16,6 +18,7 @@
 
 pub mod diagnosis;
 pub mod graph;
+pub mod perfetto;
 pub mod sequence;
 pub mod trace;
 pub mod waitfor;

@@ -1,0 +1,60 @@
+//! Turn a message trace (from `scripts/mpirun --trace FILE`) into the Trace
+//! Event Format, which Perfetto's UI (ui.perfetto.dev: "Open trace file";
+//! the file stays in the browser) and `chrome://tracing` open: ranks as
+//! tracks, calls as slices, messages as arrows, to zoom into where the SVG
+//! is too small.
+//!
+//! `trace-perfetto target/trace/p2p.jsonl target/trace/p2p.json`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mpi_watch::perfetto;
+use mpi_watch::trace::Trace;
+
+/// Write a message trace in the Trace Event Format (JSON) for Perfetto.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The trace: JSON lines written by `scripts/mpirun --trace`.
+    input: PathBuf,
+    /// Where to write the Trace Event Format file (JSON).
+    output: PathBuf,
+    /// The trace's title (default: the input's file name).
+    #[arg(long)]
+    title: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("trace-perfetto: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<String, String> {
+    let bytes = std::fs::read(&args.input).map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
+    let trace = Trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", args.input.display()))?;
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let doc = perfetto::render(&trace, &title);
+    let events = doc["traceEvents"].as_array().map_or(&[][..], Vec::as_slice);
+    let slices = events.iter().filter(|e| e["ph"] == "X").count();
+    let arrows = events.iter().filter(|e| e["ph"] == "s").count();
+    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let text = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
+    std::fs::write(&args.output, text).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    Ok(format!("{}: {slices} call(s) as slices, {arrows} message(s) as arrows", args.output.display()))
+}
