@@ -187,7 +187,11 @@ pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
     }
     // Each label goes right of its arrow's further lane, at the arrow's
     // middle; one that would be written over another, lower, until it
-    // meets none.
+    // meets none. Two labels overlap when they are less than a label's
+    // height apart, less a margin: a label moved to exactly that height
+    // below another must not be found overlapping it again by a rounding
+    // of the floats (the search would never end).
+    const APART: f64 = LABEL_HEIGHT - 1e-6;
     let mut placed: Vec<(f64, f64, f64)> = Vec::new(); // left x, right x, y
     for message in &messages {
         let (x1, y1) = (x(message.send.rank), y(message.send.start_us));
@@ -198,7 +202,7 @@ pub fn render(trace: &Trace, ranks: i32, title: &str) -> String {
         let rx = lx + text.chars().count() as f64 * LABEL_CHAR;
         let mut ly = (y1 + y2) / 2.0 + 4.0;
         while let Some(&(_, _, other)) =
-            placed.iter().find(|&&(ol, or, oy)| ol < rx && lx < or && (oy - ly).abs() < LABEL_HEIGHT)
+            placed.iter().find(|&&(ol, or, oy)| ol < rx && lx < or && (oy - ly).abs() < APART)
         {
             ly = other + LABEL_HEIGHT;
         }
@@ -250,6 +254,18 @@ mod tests {
     fn event(rank: i32, op: Op, peer: i32, tag: i32, start_us: f64) -> Event {
         let call = if op == Op::Send { "MPI_Send" } else { "MPI_Recv" }.to_owned();
         Event { rank, op, call, peer, tag, comm: "world".into(), bytes: 4, start_us, end_us: start_us + 1.0 }
+    }
+
+    #[test]
+    fn crowded_labels_are_placed_in_a_bounded_number_of_steps() {
+        // A label that would cover another is moved below it. Moved to
+        // exactly one label's height below, it was left, by a rounding of
+        // the floats, a hair short of that height, and the search went on
+        // forever: this trace (a pipe lesson's, traced) never drew.
+        let trace = Trace::decode(include_bytes!("../tests/data/crowded-labels.jsonl")).unwrap();
+        let (messages, _) = pair(&trace.events);
+        let svg = render(&trace, 1, "crowded");
+        assert_eq!(svg.matches("class=\"message\"").count(), messages.len());
     }
 
     #[test]
