@@ -36,6 +36,7 @@ pub mod queue;
 mod shm;
 pub mod supervise;
 pub mod sync;
+pub mod trace;
 pub mod value;
 
 pub use error::Error;

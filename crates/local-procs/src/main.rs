@@ -22,6 +22,12 @@ struct Cli {
     #[arg(long, global = true, default_value_t = 1.0, value_name = "F", value_parser = parse_scale)]
     time_scale: f64,
 
+    /// Record every pipe message and queue item of the lesson, in every
+    /// process, into FILE (the MPI traces' JSON lines: `trace-svg FILE
+    /// OUT.svg` draws it, `trace-perfetto FILE OUT.json` opens in Perfetto).
+    #[arg(long, global = true, value_name = "FILE")]
+    trace: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -129,9 +135,20 @@ fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
     local_procs::pace::set_time_scale(cli.time_scale);
+    let parts = match cli.trace.as_deref().map(start_trace).transpose() {
+        Ok(parts) => parts,
+        Err(error) => {
+            eprintln!("local-procs: error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = run(&cli.scenario);
     // What Python does at exit: terminate daemon children, join the others.
     local_procs::exit_cleanup();
+    let result = match (cli.trace.as_deref(), parts) {
+        (Some(file), Some(parts)) => result.and(finish_trace(&parts, file)),
+        _ => result,
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -140,6 +157,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Make the folder each process writes its part of the trace into (beside
+/// FILE), and start recording.
+fn start_trace(file: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let mut name = file.as_os_str().to_owned();
+    name.push(".parts");
+    let parts = std::path::PathBuf::from(name);
+    let _ = std::fs::remove_dir_all(&parts);
+    std::fs::create_dir_all(&parts).with_context(|| format!("cannot make {}", parts.display()))?;
+    // Set before any fork, in this single-threaded program: every process
+    // of the lesson inherits it.
+    std::env::set_var(local_procs::trace::DIR_VAR, &parts);
+    anyhow::ensure!(local_procs::trace::init_from_env(), "a tracing subscriber was already installed");
+    Ok(parts)
+}
+
+/// Merge the processes' parts into FILE, and remove them.
+fn finish_trace(parts: &std::path::Path, file: &std::path::Path) -> anyhow::Result<()> {
+    let (trace, never_got) = local_procs::trace::merge(parts).map_err(anyhow::Error::msg)?;
+    trace.write(file).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+    let _ = std::fs::remove_dir_all(parts);
+    let sent = trace.events.iter().filter(|e| e.op == mpi_watch::trace::Op::Send).count();
+    eprintln!(
+        "local-procs: trace of {} processes, {sent} messages and items ({never_got} never received), in {}",
+        trace.ranks.len(),
+        file.display()
+    );
+    Ok(())
 }
 
 fn run(scenario: &Scenario) -> anyhow::Result<()> {

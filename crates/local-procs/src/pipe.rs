@@ -43,9 +43,10 @@ const READ_CHUNK: usize = 64 * 1024;
 /// ```
 pub fn pipe<T>() -> Result<(Sender<T>, Receiver<T>), Error> {
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::Os("pipe", e))?;
+    let channel = crate::trace::channel_id();
     Ok((
-        Sender { file: File::from(write), frame: Vec::new(), _type: PhantomData },
-        Receiver { file: File::from(read), buf: Vec::new(), start: 0, end: 0, _type: PhantomData },
+        Sender { file: File::from(write), frame: Vec::new(), channel, _type: PhantomData },
+        Receiver { file: File::from(read), buf: Vec::new(), start: 0, end: 0, channel, _type: PhantomData },
     ))
 }
 
@@ -53,6 +54,8 @@ pub fn pipe<T>() -> Result<(Sender<T>, Receiver<T>), Error> {
 pub struct Sender<T> {
     file: File,
     frame: Vec<u8>,
+    /// The pipe's name in a trace (see `trace`).
+    channel: u64,
     _type: PhantomData<fn(T)>,
 }
 
@@ -63,6 +66,7 @@ pub struct Receiver<T> {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    channel: u64,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -78,6 +82,7 @@ impl<T> Sender<T> {
     /// Send a value of another type that encodes exactly as a `T` would (the
     /// same type with borrowed rather than owned data, say).
     pub(crate) fn send_as<U: Serialize + ?Sized>(&mut self, value: &U) -> Result<(), Error> {
+        let start_us = crate::trace::start();
         self.frame.clear();
         self.frame.extend_from_slice(&[0; 4]);
         let mut frame = postcard::to_extend(value, std::mem::take(&mut self.frame))?;
@@ -85,6 +90,10 @@ impl<T> Sender<T> {
             .map_err(|_| Error::TooLarge { size: frame.len(), capacity: u32::MAX as usize })?;
         frame[..4].copy_from_slice(&len.to_le_bytes());
         let result = self.file.write_all(&frame);
+        if let (Some(start_us), Ok(())) = (start_us, &result) {
+            let (channel, bytes) = (self.channel, frame.len() - 4);
+            tracing::trace!(target: "local_procs", op = "send", channel, bytes, start_us);
+        }
         self.frame = frame;
         result.map_err(|e| if e.kind() == io::ErrorKind::BrokenPipe { Error::Disconnected } else { e.into() })
     }
@@ -99,7 +108,7 @@ impl<T> Sender<T> {
     /// larger than 4096 bytes (`PIPE_BUF`) with another; smaller ones
     /// arrive whole.
     pub fn try_clone(&self) -> Result<Sender<T>, Error> {
-        Ok(Sender { file: self.file.try_clone()?, frame: Vec::new(), _type: PhantomData })
+        Ok(Sender { file: self.file.try_clone()?, frame: Vec::new(), channel: self.channel, _type: PhantomData })
     }
 }
 
@@ -120,6 +129,7 @@ impl<T: DeserializeOwned> Receiver<T> {
     pub fn close(self) {}
 
     fn recv_until(&mut self, deadline: Option<(Instant, Duration)>) -> Result<Option<T>, Error> {
+        let start_us = crate::trace::start();
         loop {
             let available = &self.buf[self.start..self.end];
             if available.len() >= 4 {
@@ -129,6 +139,10 @@ impl<T: DeserializeOwned> Receiver<T> {
                     // bad message is an error once, not on every call.
                     let value = postcard::from_bytes(&available[4..4 + len]);
                     self.start += 4 + len;
+                    if let Some(start_us) = start_us {
+                        let (channel, bytes) = (self.channel, len);
+                        tracing::trace!(target: "local_procs", op = "recv", channel, bytes, start_us);
+                    }
                     return Ok(Some(value?));
                 }
             }

@@ -21,7 +21,7 @@
 //! leaves nothing behind (the waits are futex-based; see `shm`).
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -54,6 +54,11 @@ struct QueueState {
     putters: AtomicUsize,
     /// Set once the queue cannot be trusted (see the module docs).
     broken: AtomicBool,
+    /// The queue's name in a trace (see `trace`), and how many items were
+    /// ever put and got: the k-th item put is the k-th got.
+    id: AtomicU64,
+    puts: AtomicU64,
+    gets: AtomicU64,
 }
 
 impl QueueState {
@@ -143,7 +148,9 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// An empty queue holding up to `bytes` bytes of encoded items (each
     /// item also takes 4 bytes for its length).
     pub fn with_capacity(bytes: usize) -> Result<Self, Error> {
-        Ok(Queue { shared: Shared::new(bytes.max(64))?, scratch: Vec::new(), _type: PhantomData })
+        let queue = Queue { shared: Shared::new(bytes.max(64))?, scratch: Vec::new(), _type: PhantomData };
+        queue.shared.get().id.store(crate::trace::channel_id(), Ordering::Relaxed);
+        Ok(queue)
     }
 
     /// Put an item at the back, waiting while the queue is full.
@@ -209,14 +216,20 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     }
 
     fn put_until(&mut self, item: &T, deadline: Option<(Instant, Duration)>) -> Result<(), Error> {
+        let start_us = crate::trace::start();
         self.scratch.clear();
         let payload = postcard::to_extend(item, std::mem::take(&mut self.scratch))?;
         let result = self.push_bytes(&payload, deadline);
+        if let (Some(start_us), Ok(seq)) = (start_us, &result) {
+            let channel = self.shared.get().id.load(Ordering::Relaxed);
+            tracing::trace!(target: "local_procs", op = "put", channel, seq, bytes = payload.len(), start_us);
+        }
         self.scratch = payload;
-        result
+        result.map(|_| ())
     }
 
-    fn push_bytes(&self, payload: &[u8], deadline: Option<(Instant, Duration)>) -> Result<(), Error> {
+    /// Write one item into the ring; its place among all the items ever put.
+    fn push_bytes(&self, payload: &[u8], deadline: Option<(Instant, Duration)>) -> Result<u64, Error> {
         let state = self.shared.get();
         let (ring, capacity) = self.shared.extra();
         let needed = HEADER + payload.len();
@@ -255,14 +268,17 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         if state.getters.load(Ordering::Relaxed) > 0 {
             state.not_empty.notify_one();
         }
-        Ok(())
+        let seq = state.puts.load(Ordering::Relaxed);
+        state.puts.store(seq + 1, Ordering::Relaxed);
+        Ok(seq)
     }
 
     fn get_until(&mut self, deadline: Option<(Instant, Duration)>) -> Result<T, Error> {
+        let start_us = crate::trace::start();
         let state = self.shared.get();
         let (ring, capacity) = self.shared.extra();
         let mut payload = std::mem::take(&mut self.scratch);
-        {
+        let seq = {
             let mut guard = state.mutex.lock();
             let broken = |guard: &MutexGuard<'_>, payload: &mut Vec<u8>, scratch: &mut Vec<u8>| {
                 state.check(guard).inspect_err(|_| *scratch = std::mem::take(payload))
@@ -316,6 +332,13 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             if state.putters.load(Ordering::Relaxed) > 0 {
                 state.not_full.notify_all();
             }
+            let seq = state.gets.load(Ordering::Relaxed);
+            state.gets.store(seq + 1, Ordering::Relaxed);
+            seq
+        };
+        if let Some(start_us) = start_us {
+            let channel = state.id.load(Ordering::Relaxed);
+            tracing::trace!(target: "local_procs", op = "get", channel, seq, bytes = payload.len(), start_us);
         }
         let item = postcard::from_bytes(&payload);
         self.scratch = payload;

@@ -1,0 +1,231 @@
+//! What the library does, seen from outside: every process started and
+//! ended, every pipe message and queue item sent and received, recorded
+//! through `tracing` and written, under `local-procs --trace FILE`, one
+//! JSON line per event, each process into its own file.
+//!
+//! The library emits `tracing` events (target `local_procs`) wherever a
+//! process starts, ends or is joined, and wherever a pipe message or a
+//! queue item goes in or comes out; with no subscriber (the default) each
+//! costs one relaxed load of the callsite's interest. [`init_from_env`]
+//! installs the writer when [`DIR_VAR`] names a folder: each process
+//! appends to `DIR/PID.jsonl`, one `write` per line (no buffer, so that a
+//! fork copies nothing half-written), with the time on `CLOCK_MONOTONIC`,
+//! which every process of the machine shares. [`merge`] reads the folder
+//! into one trace in the MPI traces' format (`mpi_watch::trace`): processes
+//! as lifelines, each item an arrow from its put to its get, so that
+//! `trace-svg` and `trace-perfetto` draw it as they draw an MPI job.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use mpi_watch::trace::{Event as TraceEvent, Op, RankInfo, Trace};
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+/// The environment variable that names the folder the events go to.
+pub const DIR_VAR: &str = "LOCAL_PROCS_TRACE_DIR";
+
+/// Microseconds on the machine's monotonic clock.
+pub(crate) fn now_us() -> f64 {
+    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime fills the struct it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut time) };
+    time.tv_sec as f64 * 1e6 + time.tv_nsec as f64 / 1e3
+}
+
+/// The time a traced call starts, when a trace is being written (else
+/// `None`, and no clock is read).
+pub(crate) fn start() -> Option<f64> {
+    tracing::enabled!(target: "local_procs", tracing::Level::TRACE).then(now_us)
+}
+
+/// A name for a new pipe or queue, unique on this machine while its
+/// creator lives: the creator's pid and a count.
+pub(crate) fn channel_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    (u64::from(std::process::id()) << 32) | u64::from(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Install the writer if [`DIR_VAR`] is set; true if it was.
+pub fn init_from_env() -> bool {
+    let Some(dir) = std::env::var_os(DIR_VAR) else { return false };
+    let layer = Writer { dir: dir.into(), file: Mutex::new(None) };
+    let subscriber =
+        tracing_subscriber::registry().with(layer.with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
+            metadata.target().starts_with("local_procs")
+        })));
+    tracing::subscriber::set_global_default(subscriber).is_ok()
+}
+
+/// Writes each event as a JSON line into its process's file.
+struct Writer {
+    dir: std::path::PathBuf,
+    /// The file of the process that opened it: a forked child, which finds
+    /// its parent's pid here, opens its own.
+    file: Mutex<Option<(i32, std::fs::File)>>,
+}
+
+/// An event's fields as JSON.
+struct Fields(Map<String, Value>);
+
+impl Visit for Fields {
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name().into(), format!("{value:?}").into());
+    }
+}
+
+impl<S: tracing::Subscriber> Layer<S> for Writer {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let mut fields = Fields(Map::new());
+        event.record(&mut fields);
+        let pid = std::process::id() as i32;
+        fields.0.insert("pid".into(), pid.into());
+        fields.0.insert("process".into(), crate::current_name().into());
+        fields.0.entry("t_us").or_insert_with(|| now_us().into());
+        let mut line = serde_json::to_vec(&Value::Object(fields.0)).unwrap_or_default();
+        line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if !file.as_ref().is_some_and(|(owner, _)| *owner == pid) {
+            let path = self.dir.join(format!("{pid}.jsonl"));
+            *file = std::fs::OpenOptions::new().create(true).append(true).open(path).ok().map(|f| (pid, f));
+        }
+        if let Some((_, file)) = file.as_mut() {
+            let _ = file.write_all(&line);
+        }
+    }
+}
+
+/// One line of a process's file.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Line {
+    pid: i32,
+    process: String,
+    /// What happened; a line without one (a warning) is not drawn.
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    t_us: f64,
+    #[serde(default)]
+    start_us: f64,
+    #[serde(default)]
+    channel: u64,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    bytes: u64,
+}
+
+/// Read every process's file in `dir` into one trace: processes in the
+/// order they first appear, each pipe message and queue item a send (its
+/// put) and a receive (its get), paired by their channel and their place
+/// in it (the k-th item put into a queue is the k-th got from it). Also
+/// returns how many items were put and never got.
+pub fn merge(dir: &Path) -> Result<(Trace, usize), String> {
+    let mut lines = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        for (number, line) in text.lines().enumerate() {
+            let line: Line =
+                serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", path.display(), number + 1))?;
+            lines.push(line);
+        }
+    }
+    lines.sort_by(|a, b| a.t_us.total_cmp(&b.t_us));
+    let origin = lines.first().map_or(0.0, |l| l.t_us.min(if l.start_us > 0.0 { l.start_us } else { l.t_us }));
+    let mut ranks: Vec<(i32, String)> = Vec::new();
+    let rank_of = |pid: i32, name: &str, ranks: &mut Vec<(i32, String)>| match ranks.iter().position(|r| r.0 == pid) {
+        Some(rank) => rank as i32,
+        None => {
+            ranks.push((pid, name.to_owned()));
+            ranks.len() as i32 - 1
+        }
+    };
+    // Each channel's sends and receives, in order: a queue's by the place
+    // the lock gave each item (`seq`), a pipe's by time (one writer's
+    // messages arrive in the order they were written).
+    type Side = (i32, Line);
+    let mut sides: BTreeMap<u64, (Vec<Side>, Vec<Side>)> = BTreeMap::new();
+    for line in &lines {
+        let rank = rank_of(line.pid, &line.process, &mut ranks);
+        let entry = sides.entry(line.channel);
+        match line.op.as_str() {
+            "put" | "send" => entry.or_default().0.push((rank, line.clone())),
+            "get" | "recv" => entry.or_default().1.push((rank, line.clone())),
+            _ => {}
+        }
+    }
+    let mut trace = Trace {
+        ranks: ranks
+            .iter()
+            .enumerate()
+            .map(|(rank, (pid, name))| RankInfo {
+                rank: rank as i32,
+                host: format!("{name}, pid {pid}"),
+                clock_offset_us: 0.0,
+                clock_error_us: 0.0,
+            })
+            .collect(),
+        events: Vec::new(),
+    };
+    let mut never_got = 0;
+    for (tag, (_, (mut puts, mut gets))) in sides.into_iter().enumerate() {
+        let tag = tag as i32;
+        for list in [&mut puts, &mut gets] {
+            list.sort_by(|a, b| a.1.seq.cmp(&b.1.seq).then(a.1.t_us.total_cmp(&b.1.t_us)));
+        }
+        let event = |(rank, line): &Side, op: Op, peer: i32| {
+            let kind = if line.op == "put" || line.op == "get" { "queue" } else { "pipe" };
+            TraceEvent {
+                rank: *rank,
+                op,
+                call: format!("{kind}.{}", line.op),
+                peer,
+                tag,
+                comm: kind.to_owned(),
+                bytes: line.bytes,
+                start_us: line.start_us.max(origin) - origin,
+                end_us: line.t_us - origin,
+            }
+        };
+        let mut gets = gets.into_iter();
+        for put in &puts {
+            match gets.next() {
+                Some(get) => {
+                    trace.events.push(event(put, Op::Send, get.0));
+                    trace.events.push(event(&get, Op::Recv, put.0));
+                }
+                None => {
+                    never_got += 1;
+                    trace.events.push(event(put, Op::Send, put.0));
+                }
+            }
+        }
+        for get in gets {
+            trace.events.push(event(&get, Op::Recv, get.0));
+        }
+    }
+    trace.sort();
+    Ok((trace, never_got))
+}
