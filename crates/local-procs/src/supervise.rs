@@ -143,6 +143,19 @@ impl Supervised {
     pub fn run_with(mut self, on_start: impl FnOnce(&Running)) -> io::Result<Outcome> {
         become_subreaper();
         let started = Instant::now();
+        // SIGINT and SIGQUIT as a terminal's program has them: a background
+        // job of a non-interactive shell (a CI script run with `&`) starts
+        // with both ignored, its children inherit that, and a program under
+        // test would not see the Ctrl-C its test sends.
+        // SAFETY: the closure runs in the child between fork and exec, and
+        // calls only signal(2), which is async-signal-safe.
+        unsafe {
+            self.command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
         self.command
             .process_group(0)
             .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
