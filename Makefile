@@ -26,7 +26,7 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 # The mpi crate finds its MPI through this compiler wrapper (evaluated when
 # a recipe runs, so after install-deps has installed it); MPICC=... decides.
 ifeq ($(origin MPICC),undefined)
-export MPICC = $(shell scripts/which-mpi --wrapper 2>/dev/null || echo mpicc)
+export MPICC = $(shell MPI=$(MPI) scripts/which-mpi --wrapper 2>/dev/null || echo mpicc)
 else
 export MPICC
 endif

@@ -375,3 +375,41 @@ fn a_target_that_needs_root_says_so_in_words_where_sudo_cannot_be_used() {
         assert!(!out.stderr.contains("sudo:"), "sudo's own words: {}", out.describe());
     }
 }
+
+#[test]
+fn make_with_mpi_given_builds_with_that_mpis_wrapper() {
+    // `make test MPI=mpich` on a machine whose PATH's mpicc is Open MPI's:
+    // the Makefile must ask scripts/which-mpi with MPI=mpich, not without.
+    let mut tried = 0;
+    for kind in ["openmpi", "mpich"] {
+        if !on_path(&format!("mpicc.{kind}")) {
+            continue;
+        }
+        tried += 1;
+        let given = format!("MPI={kind}");
+        let make = Supervised::new("make")
+            .args(["-s", "--no-print-directory", "--eval", "said: ; @echo $(MPI) $(MPICC)", "said", given.as_str()])
+            .env_remove("MPI")
+            .env_remove("MPICC")
+            .env_remove("MAKEFLAGS")
+            .current_dir(workspace())
+            .time_limit(Duration::from_secs(30))
+            .run()
+            .unwrap();
+        let which = Supervised::new(workspace().join("scripts/which-mpi"))
+            .args(["--wrapper"])
+            .env("MPI", kind)
+            .env_remove("MPICC")
+            .time_limit(Duration::from_secs(30))
+            .run()
+            .unwrap();
+        assert!(make.clean_success() && which.clean_success(), "{}\n{}", make.describe(), which.describe());
+        assert_eq!(make.stdout.trim(), format!("{kind} {}", which.stdout.trim()), "{}", make.describe());
+    }
+    if tried == 0 {
+        support::skip(
+            "make_with_mpi_given_builds_with_that_mpis_wrapper",
+            "no distribution MPI (mpicc.openmpi or mpicc.mpich) on PATH: MPI=... has nothing to pick",
+        );
+    }
+}
