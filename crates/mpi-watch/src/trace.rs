@@ -125,6 +125,21 @@ impl Trace {
         Ok(trace)
     }
 
+    /// Read a trace file; an error names the file and what is wrong.
+    pub fn read(file: &std::path::Path) -> Result<Trace, String> {
+        let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        Trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", file.display()))
+    }
+
+    /// Write `bytes` (a drawing of a trace, say) to `file`, making its
+    /// folder if need be; an error names the file.
+    pub fn write_output(file: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    }
+
     /// Write the trace to `file`, making its folder if need be.
     pub fn write(&self, file: &std::path::Path) -> std::io::Result<()> {
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {

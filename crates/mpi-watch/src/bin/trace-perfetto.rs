@@ -41,8 +41,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<String, String> {
-    let bytes = std::fs::read(&args.input).map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
-    let trace = Trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", args.input.display()))?;
+    let trace = Trace::read(&args.input)?;
     let title = args
         .title
         .clone()
@@ -51,10 +50,6 @@ fn run(args: &Args) -> Result<String, String> {
     let events = doc["traceEvents"].as_array().map_or(&[][..], Vec::as_slice);
     let slices = events.iter().filter(|e| e["ph"] == "X").count();
     let arrows = events.iter().filter(|e| e["ph"] == "s").count();
-    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let text = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
-    std::fs::write(&args.output, text).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    Trace::write_output(&args.output, &serde_json::to_vec(&doc).map_err(|e| e.to_string())?)?;
     Ok(format!("{}: {slices} call(s) as slices, {arrows} message(s) as arrows", args.output.display()))
 }

@@ -41,17 +41,12 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<String, String> {
-    let bytes = std::fs::read(&args.input).map_err(|e| format!("cannot read {}: {e}", args.input.display()))?;
-    let trace = Trace::decode(&bytes).map_err(|e| format!("{} is not a trace: {e}", args.input.display()))?;
+    let trace = Trace::read(&args.input)?;
     let title = args
         .title
         .clone()
         .unwrap_or_else(|| args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-    let svg = sequence::render(&trace, args.ranks, &title);
-    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(&args.output, svg).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    Trace::write_output(&args.output, sequence::render(&trace, args.ranks, &title).as_bytes())?;
     let (messages, unmatched) = sequence::pair(&trace.events);
     Ok(format!("{}: {} message(s), {} unmatched event(s)", args.output.display(), messages.len(), unmatched.len()))
 }
