@@ -194,6 +194,12 @@ pub fn merge(dir: &Path) -> Result<(Trace, usize), String> {
         let tag = tag as i32;
         for list in [&mut puts, &mut gets] {
             list.sort_by(|a, b| a.1.seq.cmp(&b.1.seq).then(a.1.t_us.total_cmp(&b.1.t_us)));
+            // A queue numbers its puts and its gets 0, 1, 2, ... under its
+            // lock: the pairing rests on it, so a gap or a repeat is an error.
+            let queue = list.first().is_some_and(|(_, l)| l.op == "put" || l.op == "get");
+            if queue && list.iter().enumerate().any(|(k, (_, l))| l.seq != k as u64) {
+                return Err(format!("queue {tag}: its items are not numbered 0, 1, 2, ... in the trace"));
+            }
         }
         let event = |(rank, line): &Side, op: Op, peer: i32| {
             let kind = if line.op == "put" || line.op == "get" { "queue" } else { "pipe" };
