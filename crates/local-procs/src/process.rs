@@ -203,6 +203,7 @@ impl Process {
                 // closure captured: pipe ends moved into it now belong to
                 // the child alone.
                 drop(self.target.take());
+                crate::trace::mark(format_args!("fork: {} is pid {child}", self.name));
                 self.state = State::Started(child);
                 lock(&CHILDREN).push(Child { pid: child, daemon: self.daemon, handle_dropped: false });
                 Ok(())
@@ -216,7 +217,9 @@ impl Process {
             State::Initial => Err(Error::NotStarted(self.name.clone())),
             State::Stopped(_, code) => Ok(code),
             State::Started(pid) => {
+                let waiting = crate::trace::span(format_args!("join {}", self.name));
                 let code = wait_blocking(pid).map_err(|e| self.lost(pid, e))?;
+                drop(waiting);
                 self.stopped(pid, code);
                 Ok(code)
             }
@@ -233,6 +236,7 @@ impl Process {
         };
         let deadline = Instant::now() + limit;
         let pidfd = pidfd_open(pid);
+        let _waiting = crate::trace::span(format_args!("join {}", self.name));
         loop {
             if let Some(code) = self.poll_exit()? {
                 return Ok(Some(code));
@@ -269,8 +273,10 @@ impl Process {
         };
         let deadline = Instant::now() + limit;
         let pidfd = pidfd_open(pid);
+        let _waiting = crate::trace::span(format_args!("wait for {} to end", self.name));
         loop {
             if has_ended(pid).map_err(|e| self.lost(pid, e))? {
+                crate::trace::mark_child(pid.as_raw(), &self.name, format_args!("ended: a zombie until reaped"));
                 return Ok(true);
             }
             if !sleep_until_ended(pidfd.as_ref(), deadline)? {
@@ -324,6 +330,9 @@ impl Process {
     }
 
     fn signal(&mut self, signal: Signal) -> Result<(), Error> {
+        if matches!(self.state, State::Started(_)) {
+            crate::trace::mark(format_args!("{} to {}", signal.as_str(), self.name));
+        }
         match self.state {
             State::Initial => Err(Error::NotStarted(self.name.clone())),
             State::Stopped(..) => Ok(()),
@@ -362,6 +371,7 @@ impl Process {
     }
 
     fn stopped(&mut self, pid: Pid, code: i32) {
+        crate::trace::mark_child(pid.as_raw(), &self.name, format_args!("reaped ({})", crate::trace::HowEnded(code)));
         self.state = State::Stopped(pid, code);
         lock(&CHILDREN).retain(|child| child.pid != pid);
     }
@@ -541,11 +551,13 @@ fn run_child(target: Box<dyn FnOnce()>, name: &str, identity: &[u32], daemon: bo
         numbering.daemon = daemon;
     }
     lock(&CHILDREN).clear();
+    crate::trace::mark(format_args!("started"));
     let code = match panic::catch_unwind(AssertUnwindSafe(target)) {
         Ok(()) => 0,
         Err(_) => 1, // the panic hook has printed the message on stderr
     };
     exit_cleanup();
+    crate::trace::mark(format_args!("{}", crate::trace::HowEnded(code)));
     exit_now(code)
 }
 

@@ -32,6 +32,8 @@ pub struct Lock {
 /// Holding the lock; dropping the guard releases it (Python's `with lock:`).
 pub struct LockGuard<'a> {
     _held: MutexGuard<'a>,
+    /// In a trace: the time the lock is held (closed after the release).
+    _holding: tracing::Span,
 }
 
 impl LockGuard<'_> {
@@ -52,13 +54,19 @@ impl Lock {
 
     /// Wait until the lock is free, then take it.
     pub fn acquire(&self) -> LockGuard<'_> {
-        LockGuard { _held: self.shared.get().mutex.lock() }
+        let waiting = crate::trace::span(format_args!("lock.acquire"));
+        let held = self.shared.get().mutex.lock();
+        drop(waiting);
+        LockGuard { _held: held, _holding: crate::trace::span(format_args!("lock held")) }
     }
 
     /// Take the lock, or give up after `limit` with [`Error::Timeout`].
     pub fn acquire_timeout(&self, limit: Duration) -> Result<LockGuard<'_>, Error> {
-        match self.shared.get().mutex.lock_until(Instant::now() + limit)? {
-            Some(held) => Ok(LockGuard { _held: held }),
+        let waiting = crate::trace::span(format_args!("lock.acquire"));
+        let taken = self.shared.get().mutex.lock_until(Instant::now() + limit)?;
+        drop(waiting);
+        match taken {
+            Some(held) => Ok(LockGuard { _held: held, _holding: crate::trace::span(format_args!("lock held")) }),
             None => Err(Error::Timeout(limit)),
         }
     }
@@ -216,6 +224,7 @@ impl Barrier {
     }
 
     fn wait_until(&self, deadline: Option<(Instant, Duration)>) -> Result<usize, Error> {
+        let _waiting = crate::trace::span(format_args!("barrier.wait"));
         let state = self.shared.get();
         let guard = state.mutex.lock();
         if guard.owner_died() {
@@ -272,6 +281,7 @@ impl Barrier {
     /// Break the barrier: every party waiting, and every later one, gets
     /// [`Error::BrokenBarrier`] until [`reset`](Self::reset).
     pub fn abort(&self) {
+        crate::trace::mark(format_args!("barrier.abort"));
         let state = self.shared.get();
         let _guard = state.mutex.lock();
         state.break_for(Broken::Aborted);
@@ -379,6 +389,7 @@ impl Event {
 
     /// Set the flag, and wake every process waiting for it.
     pub fn set(&self) {
+        crate::trace::mark(format_args!("event.set"));
         let state = self.shared.get();
         let _guard = state.mutex.lock();
         state.value.store(1, Ordering::Relaxed);
@@ -399,11 +410,13 @@ impl Event {
 
     /// Wait until the flag is set.
     pub fn wait(&self) {
+        let _waiting = crate::trace::span(format_args!("event.wait"));
         self.shared.get().wait_for(None, |v| v != 0, |_| {});
     }
 
     /// Wait at most `limit`; true if the flag is set.
     pub fn wait_timeout(&self, limit: Duration) -> bool {
+        let _waiting = crate::trace::span(format_args!("event.wait"));
         self.shared.get().wait_for(Some(limit), |v| v != 0, |_| {})
     }
 }
@@ -449,6 +462,7 @@ impl Semaphore {
 
     /// Take one from the counter, waiting while it is 0.
     pub fn acquire(&self) {
+        let _waiting = crate::trace::span(format_args!("semaphore.acquire"));
         self.shared.get().wait_for(
             None,
             |v| v > 0,
@@ -460,6 +474,7 @@ impl Semaphore {
 
     /// Take one, waiting at most `limit`; false if it could not.
     pub fn acquire_timeout(&self, limit: Duration) -> bool {
+        let _waiting = crate::trace::span(format_args!("semaphore.acquire"));
         self.shared.get().wait_for(
             Some(limit),
             |v| v > 0,
@@ -566,11 +581,13 @@ impl ConditionGuard<'_> {
     /// Release the lock, wait for a notification, take the lock again. A
     /// wake-up may come without one: check what you wait for in a loop.
     pub fn wait(&mut self) {
+        let _waiting = crate::trace::span(format_args!("condition.wait"));
         self.condition.changed.wait(&self.held, None);
     }
 
     /// Like [`wait`](Self::wait), for at most `limit`; false on time-out.
     pub fn wait_timeout(&mut self, limit: Duration) -> bool {
+        let _waiting = crate::trace::span(format_args!("condition.wait"));
         self.condition.changed.wait(&self.held, Some(Instant::now() + limit))
     }
 }

@@ -51,6 +51,43 @@ pub(crate) fn channel_id() -> u64 {
     (u64::from(std::process::id()) << 32) | u64::from(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
+/// A stretch of a process's time that moves no message: a wait (for a
+/// lock, a barrier, an event, a child), a lock held, a pool task run. A
+/// `tracing` span, open until dropped; with no trace written,
+/// `Span::none()`, and `call`'s words are never formatted.
+pub(crate) fn span(call: fmt::Arguments<'_>) -> tracing::Span {
+    tracing::trace_span!(target: "local_procs", "span", call = %call)
+}
+
+/// A moment in this process's life (it started, it ended, it signalled a
+/// child), drawn as a dot with its words on its lifeline.
+pub(crate) fn mark(call: fmt::Arguments<'_>) {
+    tracing::trace!(target: "local_procs", op = "mark", call = %call);
+}
+
+/// A moment in a child's life seen by its parent (its end collected, how
+/// it ended), drawn on the child's lifeline.
+pub(crate) fn mark_child(pid: i32, name: &str, call: fmt::Arguments<'_>) {
+    tracing::trace!(target: "local_procs", op = "mark", call = %call, subject_pid = pid, subject = name);
+}
+
+/// How a process ended, from its exit code in Python's convention (`-N`:
+/// killed by signal N), in words: `exit code 0`, `killed by SIGTERM`.
+pub(crate) struct HowEnded(pub(crate) i32);
+
+impl fmt::Display for HowEnded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.0;
+        if code >= 0 {
+            return write!(f, "exit code {code}");
+        }
+        match nix::sys::signal::Signal::try_from(-code) {
+            Ok(signal) => write!(f, "killed by {}", signal.as_str()),
+            Err(_) => write!(f, "killed by signal {}", -code),
+        }
+    }
+}
+
 /// Install the writer if [`DIR_VAR`] is set; true if it was.
 pub fn init_from_env() -> bool {
     let Some(dir) = std::env::var_os(DIR_VAR) else { return false };
@@ -94,15 +131,44 @@ impl Visit for Fields {
     }
 }
 
-impl<S: tracing::Subscriber> Layer<S> for Writer {
+/// A span's fields and when it opened, kept in the span until it closes.
+struct Opened(Map<String, Value>);
+
+impl<S> Layer<S> for Writer
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &tracing::span::Attributes<'_>, id: &tracing::span::Id, ctx: Context<'_, S>) {
+        let mut fields = Fields(Map::new());
+        attrs.record(&mut fields);
+        fields.0.insert("start_us".into(), now_us().into());
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(Opened(fields.0));
+        }
+    }
+
+    fn on_close(&self, id: tracing::span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(Opened(mut fields)) = span.extensions_mut().remove::<Opened>() else { return };
+        fields.insert("op".into(), "span".into());
+        self.write(fields);
+    }
+
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         let mut fields = Fields(Map::new());
         event.record(&mut fields);
+        self.write(fields.0);
+    }
+}
+
+impl Writer {
+    /// Append one line to this process's file.
+    fn write(&self, mut fields: Map<String, Value>) {
         let pid = std::process::id() as i32;
-        fields.0.insert("pid".into(), pid.into());
-        fields.0.insert("process".into(), crate::current_name().into());
-        fields.0.entry("t_us").or_insert_with(|| now_us().into());
-        let mut line = serde_json::to_vec(&Value::Object(fields.0)).unwrap_or_default();
+        fields.insert("pid".into(), pid.into());
+        fields.insert("process".into(), crate::current_name().into());
+        fields.entry("t_us").or_insert_with(|| now_us().into());
+        let mut line = serde_json::to_vec(&Value::Object(fields)).unwrap_or_default();
         line.push(b'\n');
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         if !file.as_ref().is_some_and(|(owner, _)| *owner == pid) {
@@ -133,10 +199,19 @@ struct Line {
     seq: u64,
     #[serde(default)]
     bytes: u64,
+    /// A span's or a mark's words.
+    #[serde(default)]
+    call: String,
+    /// A mark about another process (a child whose end was collected):
+    /// its pid and name; 0 when the mark is about the writer itself.
+    #[serde(default)]
+    subject_pid: i32,
+    #[serde(default)]
+    subject: String,
 }
 
 /// Read every process's file in `dir` into one trace: processes in the
-/// order they first appear, each pipe message and queue item a send (its
+/// order of their pids, each pipe message and queue item a send (its
 /// put) and a receive (its get), paired by their channel and their place
 /// in it (the k-th item put into a queue is the k-th got from it). Also
 /// returns how many items were put and never got.
@@ -153,26 +228,53 @@ pub fn merge(dir: &Path) -> Result<(Trace, usize), String> {
         }
     }
     lines.sort_by(|a, b| a.t_us.total_cmp(&b.t_us));
-    let origin = lines.first().map_or(0.0, |l| l.t_us.min(if l.start_us > 0.0 { l.start_us } else { l.t_us }));
+    // Time 0 is the earliest moment any line speaks of (a long span starts
+    // before lines written earlier than it ends).
+    let origin = lines
+        .iter()
+        .map(|l| if l.start_us > 0.0 { l.start_us.min(l.t_us) } else { l.t_us })
+        .fold(f64::INFINITY, f64::min);
+    let origin = if origin.is_finite() { origin } else { 0.0 };
+    // The lifelines: every process a line is by or about, in the order of
+    // their pids (the order they were started, but for a wrap of the pids).
     let mut ranks: Vec<(i32, String)> = Vec::new();
-    let rank_of = |pid: i32, name: &str, ranks: &mut Vec<(i32, String)>| match ranks.iter().position(|r| r.0 == pid) {
-        Some(rank) => rank as i32,
-        None => {
-            ranks.push((pid, name.to_owned()));
-            ranks.len() as i32 - 1
+    for (pid, name) in lines.iter().flat_map(|l| [(l.pid, &l.process), (l.subject_pid, &l.subject)]) {
+        if pid != 0 && !ranks.iter().any(|r| r.0 == pid) {
+            ranks.push((pid, name.clone()));
         }
-    };
+    }
+    ranks.sort_by_key(|r| r.0);
+    let rank_of = |pid: i32| ranks.iter().position(|r| r.0 == pid).map_or(0, |rank| rank as i32);
     // Each channel's sends and receives, in order: a queue's by the place
     // the lock gave each item (`seq`), a pipe's by time (one writer's
     // messages arrive in the order they were written).
     type Side = (i32, Line);
     let mut sides: BTreeMap<u64, (Vec<Side>, Vec<Side>)> = BTreeMap::new();
+    let mut moments = Vec::new();
     for line in &lines {
-        let rank = rank_of(line.pid, &line.process, &mut ranks);
+        let rank = rank_of(line.pid);
         let entry = sides.entry(line.channel);
         match line.op.as_str() {
             "put" | "send" => entry.or_default().0.push((rank, line.clone())),
             "get" | "recv" => entry.or_default().1.push((rank, line.clone())),
+            "span" | "mark" => {
+                let (rank, op, start) = match (line.op.as_str(), line.subject_pid) {
+                    ("span", _) => (rank, Op::Wait, line.start_us),
+                    (_, 0) => (rank, Op::Mark, line.t_us),
+                    (_, pid) => (rank_of(pid), Op::Mark, line.t_us),
+                };
+                moments.push(TraceEvent {
+                    rank,
+                    op,
+                    call: line.call.clone(),
+                    peer: rank,
+                    tag: 0,
+                    comm: "process".into(),
+                    bytes: 0,
+                    start_us: start,
+                    end_us: line.t_us,
+                });
+            }
             _ => {}
         }
     }
@@ -182,12 +284,19 @@ pub fn merge(dir: &Path) -> Result<(Trace, usize), String> {
             .enumerate()
             .map(|(rank, (pid, name))| RankInfo {
                 rank: rank as i32,
-                host: format!("{name}, pid {pid}"),
+                name: Some(name.clone()),
+                host: format!("pid {pid}"),
                 clock_offset_us: 0.0,
                 clock_error_us: 0.0,
             })
             .collect(),
-        events: Vec::new(),
+        events: moments
+            .into_iter()
+            .map(|mut e| {
+                (e.start_us, e.end_us) = (e.start_us.max(origin) - origin, e.end_us - origin);
+                e
+            })
+            .collect(),
     };
     let mut never_got = 0;
     for (tag, (_, (mut puts, mut gets))) in sides.into_iter().enumerate() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use local_procs::supervise::{Outcome, Supervised};
 use mpi_watch::sequence;
-use mpi_watch::trace::{Op, Trace};
+use mpi_watch::trace::{Event, Op, Trace};
 
 const BIN: &str = env!("CARGO_BIN_EXE_local-procs");
 
@@ -57,13 +57,14 @@ fn every_queue_item_is_one_arrow_from_its_put_to_its_get() {
     // per producer and consumer.
     let counts: Vec<usize> = sent(&trace).into_values().collect();
     assert_eq!(counts, [23, 5], "{trace:?}");
-    let names: Vec<&str> = trace.ranks.iter().map(|r| r.host.split(',').next().unwrap()).collect();
+    let names: Vec<&str> = trace.ranks.iter().filter_map(|r| r.name.as_deref()).collect();
     for name in ["MainProcess", "Producer-1", "Producer-2"] {
         assert!(names.contains(&name), "{name} in {names:?}");
     }
     assert_eq!(names.len(), 6, "{names:?}");
     // Each item's put and get are in different processes.
-    assert!(trace.events.iter().all(|e| e.peer != e.rank), "{trace:?}");
+    let messages = || trace.events.iter().filter(|e| matches!(e.op, Op::Send | Op::Recv));
+    assert!(messages().all(|e| e.peer != e.rank), "{trace:?}");
 }
 
 #[test]
@@ -76,7 +77,7 @@ fn tracing_a_lesson_changes_nothing_it_prints_and_the_trace_draws() {
     // pipe's closing, not a message).
     let counts: Vec<usize> = sent(&trace).into_values().collect();
     assert_eq!(counts, [10, 10], "{trace:?}");
-    assert!(trace.events.iter().all(|e| e.comm == "pipe"), "{trace:?}");
+    assert!(trace.events.iter().filter(|e| matches!(e.op, Op::Send | Op::Recv)).all(|e| e.comm == "pipe"), "{trace:?}");
     let svg = mpi_watch::sequence::render(&trace, 1, "pipe");
     assert_eq!(svg.matches("class=\"message\"").count(), 20);
 }
@@ -84,10 +85,92 @@ fn tracing_a_lesson_changes_nothing_it_prints_and_the_trace_draws() {
 #[test]
 fn a_pool_map_shows_each_chunk_handed_out_and_its_results_back() {
     let (_, trace) = traced(&["pool", "--items", "40", "--workers", "2"]);
-    let parent = trace.ranks.iter().find(|r| r.host.starts_with("MainProcess")).expect("the parent").rank;
+    let parent = trace.ranks.iter().find(|r| r.name.as_deref() == Some("MainProcess")).expect("the parent").rank;
     let to_workers = trace.events.iter().filter(|e| e.op == Op::Send && e.rank == parent).count();
     let from_workers = trace.events.iter().filter(|e| e.op == Op::Send && e.peer == parent).count();
     // Chunks of ceil(40 / 8) = 5: eight chunks out and eight results back,
     // then a stop message to each worker at close.
     assert_eq!((to_workers, from_workers), (8 + 2, 8), "{trace:?}");
+}
+
+/// The waits or moments of a process, by its lifeline's name.
+fn of<'a>(trace: &'a Trace, name: &str, op: Op) -> Vec<&'a Event> {
+    let rank = trace.ranks.iter().find(|r| r.name.as_deref() == Some(name)).unwrap_or_else(|| panic!("{name}")).rank;
+    trace.events.iter().filter(|e| e.rank == rank && e.op == op).collect()
+}
+
+fn calls<'a>(events: &[&'a Event]) -> Vec<&'a str> {
+    events.iter().map(|e| e.call.as_str()).collect()
+}
+
+#[test]
+fn the_barrier_lesson_shows_each_life_and_the_first_party_waiting_for_the_last() {
+    let (_, trace) = traced(&["barrier"]);
+    let parties = ["p1 - test_with_barrier", "p2 - test_with_barrier"];
+    let others = ["p3 - test_without_barrier", "p4 - test_without_barrier"];
+    for name in parties.iter().chain(&others) {
+        // Each child: started, ended, reaped by its parent, in that order.
+        let marks = of(&trace, name, Op::Mark);
+        assert_eq!(calls(&marks), ["started", "exit code 0", "reaped (exit code 0)"], "{name}");
+        assert!(marks.windows(2).all(|w| w[0].start_us <= w[1].start_us), "{name}: {marks:?}");
+        let forks = calls(&of(&trace, "MainProcess", Op::Mark))
+            .into_iter()
+            .filter(|c| c.starts_with(&format!("fork: {name} is pid")))
+            .count();
+        assert_eq!(forks, 1, "the parent's fork of {name}");
+    }
+    let waits: Vec<&Event> = parties
+        .iter()
+        .map(|name| {
+            let waits: Vec<&Event> =
+                of(&trace, name, Op::Wait).into_iter().filter(|e| e.call == "barrier.wait").collect();
+            assert_eq!(waits.len(), 1, "{name} waits at the barrier once");
+            waits[0]
+        })
+        .collect();
+    for name in others {
+        assert!(!calls(&of(&trace, name, Op::Wait)).contains(&"barrier.wait"), "{name} has no barrier");
+    }
+    // Nobody leaves the barrier before the last party has reached it.
+    let last_arrival = waits.iter().map(|w| w.start_us).fold(f64::MIN, f64::max);
+    assert!(waits.iter().all(|w| w.end_us >= last_arrival), "{waits:?}");
+    // The parent joins each child: four waits of its own.
+    let joins = calls(&of(&trace, "MainProcess", Op::Wait));
+    assert_eq!(joins.iter().filter(|c| c.starts_with("join ")).count(), 4, "{joins:?}");
+
+    // The same trace for Perfetto: a slice per call and wait, an instant
+    // per moment, an arrow per message (none here), as its viewer reads it.
+    let doc = mpi_watch::perfetto::render(&trace, "barrier");
+    let checked = mpi_watch::perfetto::check(&serde_json::from_str(&doc.to_string()).unwrap()).unwrap();
+    let marks = trace.events.iter().filter(|e| e.op == Op::Mark).count();
+    assert_eq!((checked.slices, checked.instants, checked.arrows), (trace.events.len() - marks, marks, 0));
+    assert!(doc.to_string().contains(r#""name":"MainProcess (pid "#), "processes are named");
+}
+
+#[test]
+fn the_terminate_lesson_shows_the_signal_the_zombie_and_the_reaping() {
+    let (_, trace) = traced(&["terminate"]);
+    let parent = calls(&of(&trace, "MainProcess", Op::Mark));
+    assert!(parent.contains(&"SIGTERM to Process-1"), "{parent:?}");
+    let child = of(&trace, "Process-1", Op::Mark);
+    let words = calls(&child);
+    let ended = words.iter().position(|c| *c == "ended: a zombie until reaped").expect("seen dead before reaped");
+    let reaped = words.iter().position(|c| *c == "reaped (killed by SIGTERM)").expect("reaped, killed by SIGTERM");
+    assert!(ended < reaped && child[ended].start_us <= child[reaped].start_us, "{words:?}");
+}
+
+#[test]
+fn a_pool_worker_is_seen_running_each_chunk_between_its_arrival_and_its_results() {
+    let (_, trace) = traced(&["pool", "--items", "40", "--workers", "2"]);
+    let (messages, _) = sequence::pair(&trace.events);
+    let tasks: Vec<&Event> =
+        trace.events.iter().filter(|e| e.op == Op::Wait && e.call.starts_with("task from input")).collect();
+    assert_eq!(tasks.len(), 8, "one run per chunk: {tasks:?}");
+    for task in tasks {
+        // The chunk came in on a message that ended before the run began,
+        // and the results left on one that began after it ended.
+        let came = messages.iter().any(|m| m.recv.rank == task.rank && m.recv.end_us <= task.start_us);
+        let left = messages.iter().any(|m| m.send.rank == task.rank && m.send.start_us >= task.end_us);
+        assert!(came && left, "{task:?}");
+    }
 }

@@ -59,33 +59,9 @@ fn check_perfetto(file: &std::path::Path, trace: &Trace, messages: usize) {
         .unwrap();
     assert!(run.clean_success(), "{}", run.describe());
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).expect("the file is JSON");
-    let events = doc["traceEvents"].as_array().expect("a traceEvents array");
-    let slices: Vec<(i64, i64, f64, f64)> = events
-        .iter()
-        .filter(|e| e["ph"] == "X")
-        .map(|e| {
-            let ts = e["ts"].as_f64().unwrap();
-            (e["pid"].as_i64().unwrap(), e["tid"].as_i64().unwrap(), ts, ts + e["dur"].as_f64().unwrap())
-        })
-        .collect();
-    assert_eq!(slices.len(), trace.events.len(), "one slice per call");
-    for (i, a) in slices.iter().enumerate() {
-        for b in &slices[i + 1..] {
-            assert!(a.0 != b.0 || a.1 != b.1 || a.3 <= b.2 || b.3 <= a.2, "{a:?} and {b:?} overlap on one track");
-        }
-    }
-    let mut ends: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
-    for flow in events.iter().filter(|e| e["cat"] == "message") {
-        let (pid, tid, ts) =
-            (flow["pid"].as_i64().unwrap(), flow["tid"].as_i64().unwrap(), flow["ts"].as_f64().unwrap());
-        assert!(
-            slices.iter().any(|s| s.0 == pid && s.1 == tid && s.2 <= ts && ts <= s.3),
-            "{flow} lies in no slice of its track"
-        );
-        ends.entry(flow["id"].as_i64().unwrap()).or_default().push(flow["ph"].as_str().unwrap());
-    }
-    assert_eq!(ends.len(), messages, "one arrow per message");
-    assert!(ends.values().all(|phases| phases == &["s", "f"]), "each arrow has its start and its end: {ends:?}");
+    let checked = mpi_watch::perfetto::check(&doc).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    assert_eq!(checked.slices, trace.events.len(), "one slice per call");
+    assert_eq!(checked.arrows, messages, "one arrow per message");
     assert!(run.stdout.contains(&format!("{messages} message(s) as arrows")), "{}", run.describe());
 }
 

@@ -552,6 +552,7 @@ pub fn write_trace() {
         .enumerate()
         .map(|(r, host)| RankInfo {
             rank: r as i32,
+            name: None,
             host: host.clone(),
             clock_offset_us: offsets.get(r).map_or(0, |o| o.0) as f64 / 1e3,
             clock_error_us: offsets.get(r).map_or(0, |o| o.1) as f64 / 1e3,

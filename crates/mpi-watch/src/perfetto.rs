@@ -7,7 +7,9 @@
 //! first track where it overlaps no other slice (a non-blocking call can
 //! outlast the next ones: the format wants the slices of one track nested
 //! or apart); each message a flow arrow from its send's slice to its
-//! receive's, paired as MPI pairs them ([`crate::sequence::pair`]).
+//! receive's, paired as MPI pairs them ([`crate::sequence::pair`]). A
+//! process trace's waits are slices too, and its moments (a process
+//! started, ended) instants.
 //!
 //! Written with serde_json, not with the `tracing-chrome` crate: that
 //! crate writes a program's own `tracing` spans as they happen, in one
@@ -32,8 +34,8 @@ pub fn render(trace: &Trace, title: &str) -> Value {
     let host = |rank: i32| trace.ranks.iter().find(|r| r.rank == rank).map(|r| r.host.clone());
     for rank in 0..trace.size() {
         let name = match host(rank) {
-            Some(host) => format!("rank {rank} ({host})"),
-            None => format!("rank {rank}"),
+            Some(host) => format!("{} ({host})", trace.lifeline(rank)),
+            None => trace.lifeline(rank),
         };
         events.push(json!({"ph": "M", "name": "process_name", "pid": rank, "tid": 0, "args": {"name": name}}));
         events.push(
@@ -50,6 +52,9 @@ pub fn render(trace: &Trace, title: &str) -> Value {
     let mut tracks = vec![0usize; trace.events.len()];
     for &i in &order {
         let event = &trace.events[i];
+        if event.op == Op::Mark {
+            continue; // an instant, drawn on the first track
+        }
         let end = event.end_us.max(event.start_us + SHORTEST_US);
         let lanes = ends.entry(event.rank).or_default();
         let lane = match lanes.iter().position(|&busy_until| busy_until <= event.start_us) {
@@ -62,20 +67,28 @@ pub fn render(trace: &Trace, title: &str) -> Value {
         lanes[lane] = end;
         tracks[i] = lane;
     }
+    let calls = if trace.ranks.iter().any(|r| r.name.is_some()) { "calls" } else { "MPI calls" };
     for (rank, lanes) in &ends {
         for lane in 0..lanes.len() {
-            let name =
-                if lane == 0 { "MPI calls".to_owned() } else { format!("MPI calls, overlapping ({})", lane + 1) };
+            let name = if lane == 0 { calls.to_owned() } else { format!("{calls}, overlapping ({})", lane + 1) };
             events.push(json!({"ph": "M", "name": "thread_name", "pid": rank, "tid": lane, "args": {"name": name}}));
         }
     }
     for (i, event) in trace.events.iter().enumerate() {
         let duration = (event.end_us - event.start_us).max(SHORTEST_US);
         track_of.push((event.rank, tracks[i]));
+        if event.op == Op::Mark {
+            // A moment (a process started, ended): an instant on its track.
+            events.push(json!({
+                "ph": "i", "s": "t", "name": event.call, "cat": "mark",
+                "pid": event.rank, "tid": 0, "ts": event.start_us,
+            }));
+            continue;
+        }
         events.push(json!({
             "ph": "X",
             "name": event.call,
-            "cat": match event.op { Op::Send => "send", Op::Recv => "recv" },
+            "cat": match event.op { Op::Send => "send", Op::Recv => "recv", Op::Wait | Op::Mark => "wait" },
             "pid": event.rank,
             "tid": tracks[i],
             "ts": event.start_us,
@@ -105,9 +118,62 @@ pub fn render(trace: &Trace, title: &str) -> Value {
     }
     json!({
         "displayTimeUnit": "ns",
-        "otherData": {"title": title, "source": "scripts/mpirun --trace"},
+        "otherData": {"title": title, "source": if calls == "calls" { "local-procs --trace" } else { "scripts/mpirun --trace" }},
         "traceEvents": events,
     })
+}
+
+/// What a Trace Event Format document holds, once checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// Slices: calls and waits.
+    pub slices: usize,
+    /// Instants: moments (a process started, ended).
+    pub instants: usize,
+    /// Flow arrows with both their ends: messages.
+    pub arrows: usize,
+}
+
+/// Read a document back as a viewer would, and check the format's rules:
+/// a `traceEvents` array; no two slices of one track overlap (they must
+/// nest or be apart, and ours never nest); every flow arrow has one start
+/// (`s`) and one end (`f`), each inside a slice of its track.
+pub fn check(doc: &Value) -> Result<Checked, String> {
+    let events = doc["traceEvents"].as_array().ok_or("no traceEvents array")?;
+    let number = |e: &Value, key: &str| e[key].as_f64().ok_or_else(|| format!("{e}: no number {key}"));
+    let mut slices: BTreeMap<(i64, i64), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut instants = 0;
+    for e in events {
+        match e["ph"].as_str() {
+            Some("X") => {
+                let (ts, dur) = (number(e, "ts")?, number(e, "dur")?);
+                let track = (number(e, "pid")? as i64, number(e, "tid")? as i64);
+                slices.entry(track).or_default().push((ts, ts + dur));
+            }
+            Some("i") => instants += 1,
+            _ => {}
+        }
+    }
+    for (track, list) in &mut slices {
+        list.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some(pair) = list.windows(2).find(|w| w[0].1 > w[1].0) {
+            return Err(format!("slices {:?} and {:?} overlap on track {track:?}", pair[0], pair[1]));
+        }
+    }
+    let mut flows: BTreeMap<i64, String> = BTreeMap::new();
+    for flow in events.iter().filter(|e| e["ph"] == "s" || e["ph"] == "f") {
+        let track = (number(flow, "pid")? as i64, number(flow, "tid")? as i64);
+        let ts = number(flow, "ts")?;
+        let inside = slices.get(&track).is_some_and(|list| list.iter().any(|&(a, b)| a <= ts && ts <= b));
+        if !inside {
+            return Err(format!("{flow} lies in no slice of its track"));
+        }
+        flows.entry(number(flow, "id")? as i64).or_default().push_str(flow["ph"].as_str().unwrap_or("?"));
+    }
+    if let Some((id, phases)) = flows.iter().find(|(_, phases)| phases.as_str() != "sf") {
+        return Err(format!("flow {id} has the phases {phases:?}, not a start then an end"));
+    }
+    Ok(Checked { slices: slices.values().map(Vec::len).sum(), instants, arrows: flows.len() })
 }
 
 #[cfg(test)]
@@ -137,8 +203,8 @@ mod tests {
     fn slices_never_overlap_on_a_track_and_every_arrow_has_both_ends_in_slices() {
         let trace = Trace {
             ranks: vec![
-                RankInfo { rank: 0, host: "a".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
-                RankInfo { rank: 1, host: "b".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
+                RankInfo { rank: 0, name: None, host: "a".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
+                RankInfo { rank: 1, name: None, host: "b".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
             ],
             events: vec![
                 // Rank 0: an Isend that completes late, a Send meanwhile.
@@ -189,5 +255,21 @@ mod tests {
         assert!(tag2.iter().any(|f| f["ph"] == "s" && f["pid"] == 0 && f["ts"] == 2.0));
         assert!(tag2.iter().any(|f| f["ph"] == "f" && f["pid"] == 1 && f["ts"].as_f64().unwrap() < 4.0));
         assert!(text.contains(r#""name":"rank 1 (b)""#), "{text}");
+    }
+
+    #[test]
+    fn check_finds_overlapping_slices_and_flows_without_both_ends() {
+        let slice = |tid: i64, ts: f64| json!({"ph": "X", "pid": 0, "tid": tid, "ts": ts, "dur": 2.0, "name": "c"});
+        let flow = |ph: &str, ts: f64| json!({"ph": ph, "id": 7, "pid": 0, "tid": 0, "ts": ts, "cat": "message"});
+        let good = json!({"traceEvents": [slice(0, 0.0), slice(0, 2.0), flow("s", 0.5), flow("f", 3.0),
+            {"ph": "i", "s": "t", "pid": 0, "tid": 0, "ts": 1.0, "name": "exit code 0"}]});
+        assert_eq!(check(&good), Ok(Checked { slices: 2, instants: 1, arrows: 1 }));
+        let overlap = json!({"traceEvents": [slice(0, 0.0), slice(0, 1.0)]});
+        assert!(check(&overlap).unwrap_err().contains("overlap"));
+        let half = json!({"traceEvents": [slice(0, 0.0), flow("s", 0.5)]});
+        assert!(check(&half).unwrap_err().contains("not a start then an end"));
+        let outside = json!({"traceEvents": [slice(0, 0.0), flow("s", 0.5), flow("f", 9.0)]});
+        assert!(check(&outside).unwrap_err().contains("lies in no slice"));
+        assert!(check(&json!({})).is_err());
     }
 }

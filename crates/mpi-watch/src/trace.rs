@@ -21,7 +21,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-/// Whether an event is a send or a receive.
+/// What an event is: one side of a message, a wait, or a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
@@ -29,9 +29,18 @@ pub enum Op {
     Send,
     /// The rank received a message from `peer`.
     Recv,
+    /// The process waited, or held something, in a call that moved no
+    /// message (a lock, a barrier, a join): `call` says which; `peer` is
+    /// the process itself. Only process traces have them.
+    Wait,
+    /// Something happened at one moment (a process started, ended, was
+    /// reaped): `call` says what, `start_us == end_us`, `peer` is the
+    /// process itself. Only process traces have them.
+    Mark,
 }
 
-/// One side of one message: a send or a receive, from its call to its end.
+/// One side of one message (a send or a receive, from its call to its
+/// end), or, in a process trace, a wait or a moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The rank that did it (in `MPI_COMM_WORLD`).
@@ -61,6 +70,10 @@ pub struct Event {
 pub struct RankInfo {
     /// The rank.
     pub rank: i32,
+    /// What its lifeline is called: a process's name (`MainProcess`,
+    /// `Worker-1`); an MPI rank has none and is called `rank N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Its host name.
     pub host: String,
     /// Its clock minus rank 0's, in microseconds, as measured at `MPI_Init`.
@@ -150,6 +163,14 @@ impl Trace {
         out.flush()
     }
 
+    /// What rank `rank`'s lifeline is called: its name, else `rank N`.
+    pub fn lifeline(&self, rank: i32) -> String {
+        match self.ranks.iter().find(|r| r.rank == rank).and_then(|r| r.name.clone()) {
+            Some(name) => name,
+            None => format!("rank {rank}"),
+        }
+    }
+
     /// How many ranks the trace speaks of.
     pub fn size(&self) -> i32 {
         let named = self.events.iter().flat_map(|e| [e.rank, e.peer]).max().map_or(0, |m| m + 1);
@@ -179,8 +200,8 @@ mod tests {
     fn a_trace_round_trips_as_json_lines() {
         let mut trace = Trace {
             ranks: vec![
-                RankInfo { rank: 1, host: "b".into(), clock_offset_us: -3.5, clock_error_us: 0.75 },
-                RankInfo { rank: 0, host: "a".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
+                RankInfo { rank: 1, name: None, host: "b".into(), clock_offset_us: -3.5, clock_error_us: 0.75 },
+                RankInfo { rank: 0, name: None, host: "a".into(), clock_offset_us: 0.0, clock_error_us: 0.0 },
             ],
             events: vec![event(4, Op::Recv, 0, 0.5), event(0, Op::Send, 4, 1.0)],
         };

@@ -22,6 +22,7 @@ pub(super) fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: 
         // caller, and the worker takes the next task (Python's pool does
         // the same with a task's exception).
         let first = task.first;
+        let running = crate::trace::span(format_args!("task from input {first}"));
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if task.arena_bytes > 0 {
                 // SAFETY: a task with arena bytes carries the address of an
@@ -39,6 +40,7 @@ pub(super) fn work(mut tasks: Receiver<Task>, mut done: Sender<Done>, progress: 
                 }
             }
         }));
+        drop(running);
         let reply = ran.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()

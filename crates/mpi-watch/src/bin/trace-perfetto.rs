@@ -47,9 +47,15 @@ fn run(args: &Args) -> Result<String, String> {
         .clone()
         .unwrap_or_else(|| args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
     let doc = perfetto::render(&trace, &title);
-    let events = doc["traceEvents"].as_array().map_or(&[][..], Vec::as_slice);
-    let slices = events.iter().filter(|e| e["ph"] == "X").count();
-    let arrows = events.iter().filter(|e| e["ph"] == "s").count();
+    // What a viewer will find: checked before it is written.
+    let checked = perfetto::check(&doc).map_err(|e| format!("the document made is not well formed: {e}"))?;
     Trace::write_output(&args.output, &serde_json::to_vec(&doc).map_err(|e| e.to_string())?)?;
-    Ok(format!("{}: {slices} call(s) as slices, {arrows} message(s) as arrows", args.output.display()))
+    let moments =
+        if checked.instants > 0 { format!(", {} moment(s) as instants", checked.instants) } else { String::new() };
+    Ok(format!(
+        "{}: {} call(s) as slices, {} message(s) as arrows{moments}",
+        args.output.display(),
+        checked.slices,
+        checked.arrows
+    ))
 }
