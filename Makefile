@@ -45,8 +45,11 @@ NODES ?= 1
 # The MPI lessons and their rank counts (pages: crates/mpi-demos/lessons/).
 LESSONS := p2p:9 tags:2 any-source:4 probe:2 ring:4 nonblocking:2 typed:2 deadlock:2 send-modes:2 heat:3
 FIGURES := crates/mpi-demos/lessons/figures
+# The process lessons (pages: book/src/processes/), and their figures.
+PROC_LESSONS := spawn naming subclass daemon no-daemon terminate barrier pipe queue pool
+PROC_FIGURES := crates/local-procs/figures
 
-.PHONY: no-sudo help deps build demo bench mutants hint book book-serve check lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
+.PHONY: no-sudo help deps build demo bench mutants hint book book-serve check lessons proc-lessons compare trace-demo cluster-demo cluster-down slurm-submit slurm-demo slurm-down local-demo test lint clippy fmt clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,7 +96,18 @@ hint: no-sudo ## The next hint for an exercise: make hint EXERCISE=ring (each ca
 	@$(CARGO) build --quiet --workspace --bin check-exercise
 	@$(TARGET_DIR)/debug/check-exercise --hint $(EXERCISE)
 
-lessons: build ## Run every MPI lesson, traced, and draw each page's sequence diagram
+proc-lessons: no-sudo ## Run every process lesson, traced, and draw each page's figure (no MPI needed)
+	$(CARGO) build --release --workspace --bin local-procs --bin trace-svg
+	@# The queue's figure has consumers enough to find it empty and wait.
+	@for lesson in $(PROC_LESSONS); do \
+	  args=; if [ "$$lesson" = queue ]; then args="--items 8 --consumers 4"; fi; \
+	  echo "== local-procs $$lesson $$args, traced"; \
+	  $(RELEASE)/local-procs --trace $(TARGET_DIR)/lessons/procs/$$lesson.jsonl $$lesson $$args > /dev/null || exit 1; \
+	  $(RELEASE)/trace-svg $(TARGET_DIR)/lessons/procs/$$lesson.jsonl $(PROC_FIGURES)/$$lesson.svg \
+	    --title "local-procs $$lesson$${args:+ $$args}" || exit 1; \
+	done
+
+lessons: build proc-lessons ## Run every lesson (MPI and process), traced, and draw each page's sequence diagram
 	@for lesson in $(LESSONS); do \
 	  name=$${lesson%%:*}; np=$${lesson##*:}; args=; \
 	  if [ "$$name" = deadlock ]; then args=--fixed; fi; \

@@ -70,6 +70,8 @@ static IDENTITY: Mutex<Identity> =
 struct Child {
     pid: Pid,
     daemon: bool,
+    /// Its name, for the trace of its end.
+    name: String,
     /// Its `Process` was dropped without `join`: nobody will collect its
     /// end, so the library reaps it (at the next `start` or
     /// `active_children`), as Python does, rather than leave a zombie.
@@ -205,7 +207,12 @@ impl Process {
                 drop(self.target.take());
                 crate::trace::mark(format_args!("fork: {} is pid {child}", self.name));
                 self.state = State::Started(child);
-                lock(&CHILDREN).push(Child { pid: child, daemon: self.daemon, handle_dropped: false });
+                lock(&CHILDREN).push(Child {
+                    pid: child,
+                    daemon: self.daemon,
+                    name: self.name.clone(),
+                    handle_dropped: false,
+                });
                 Ok(())
             }
         }
@@ -593,11 +600,18 @@ pub fn exit_cleanup() {
     let children = std::mem::take(&mut *lock(&CHILDREN));
     for child in &children {
         if child.daemon {
+            crate::trace::mark(format_args!("SIGTERM to {} (a daemon, at exit)", child.name));
             let _ = kill(child.pid, Signal::SIGTERM);
         }
     }
     for child in children {
-        let _ = wait_blocking(child.pid);
+        let waiting = crate::trace::span(format_args!("join {} (at exit)", child.name));
+        let ended = wait_blocking(child.pid);
+        drop(waiting);
+        if let Ok(code) = ended {
+            let how = format_args!("reaped at exit ({})", crate::trace::HowEnded(code));
+            crate::trace::mark_child(child.pid.as_raw(), &child.name, how);
+        }
     }
 }
 

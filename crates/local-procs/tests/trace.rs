@@ -13,8 +13,9 @@ use mpi_watch::trace::{Event, Op, Trace};
 
 const BIN: &str = env!("CARGO_BIN_EXE_local-procs");
 
+/// Run a lesson with no sleeping, unless `args` give a time scale.
 fn lesson(args: &[&str]) -> Outcome {
-    let mut all = vec!["--time-scale", "0"];
+    let mut all = if args.contains(&"--time-scale") { vec![] } else { vec!["--time-scale", "0"] };
     all.extend_from_slice(args);
     let run = Supervised::new(BIN).args(&all).time_limit(Duration::from_secs(60)).run().expect("local-procs starts");
     assert!(run.clean_success(), "{}", run.describe());
@@ -149,7 +150,9 @@ fn the_barrier_lesson_shows_each_life_and_the_first_party_waiting_for_the_last()
 
 #[test]
 fn the_terminate_lesson_shows_the_signal_the_zombie_and_the_reaping() {
-    let (_, trace) = traced(&["terminate"]);
+    // At the lesson's own pace: with no sleeping, the child may finish its
+    // ten steps before the parent's SIGTERM, and be reaped with exit code 0.
+    let (_, trace) = traced(&["--time-scale", "1", "terminate"]);
     let parent = calls(&of(&trace, "MainProcess", Op::Mark));
     assert!(parent.contains(&"SIGTERM to Process-1"), "{parent:?}");
     let child = of(&trace, "Process-1", Op::Mark);
@@ -172,5 +175,111 @@ fn a_pool_worker_is_seen_running_each_chunk_between_its_arrival_and_its_results(
         let came = messages.iter().any(|m| m.recv.rank == task.rank && m.recv.end_us <= task.start_us);
         let left = messages.iter().any(|m| m.send.rank == task.rank && m.send.start_us >= task.end_us);
         assert!(came && left, "{task:?}");
+    }
+}
+
+/// What a process trace shows besides its messages: each lifeline's
+/// waits and moments, by name ("pid N" for any pid, which differs from
+/// run to run), counted.
+type Shape = BTreeMap<(String, String, String), usize>;
+
+fn without_pids(call: &str) -> String {
+    let mut out = String::new();
+    let mut rest = call;
+    while let Some(at) = rest.find("pid ") {
+        out.push_str(&rest[..at + 4]);
+        rest = rest[at + 4..].trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push('N');
+    }
+    out + rest
+}
+
+fn shape_of_trace(trace: &Trace) -> (Shape, usize) {
+    let mut shape = Shape::new();
+    for e in trace.events.iter().filter(|e| matches!(e.op, Op::Wait | Op::Mark)) {
+        *shape.entry((trace.lifeline(e.rank), format!("{:?}", e.op), without_pids(&e.call))).or_insert(0) += 1;
+    }
+    (shape, sequence::pair(&trace.events).0.len())
+}
+
+fn shape_of_figure(doc: &roxmltree::Document) -> (Shape, usize) {
+    let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
+    let names: BTreeMap<String, String> = doc
+        .descendants()
+        .filter(|n| class(n, "rank"))
+        .map(|g| {
+            let line = g.children().find(|c| class(c, "lifeline")).expect("a lifeline");
+            let name = g.children().find(|c| c.has_tag_name("text")).and_then(|t| t.text()).unwrap_or_default();
+            (line.attribute("data-rank").unwrap().to_owned(), name.to_owned())
+        })
+        .collect();
+    let mut shape = Shape::new();
+    for node in doc.descendants() {
+        let op = match (class(&node, "mark"), class(&node, "call"), node.attribute("data-op")) {
+            (true, _, _) => "Mark",
+            (_, true, Some("Wait")) => "Wait",
+            _ => continue,
+        };
+        let name = names[node.attribute("data-rank").unwrap()].clone();
+        *shape.entry((name, op.to_owned(), without_pids(node.attribute("data-call").unwrap()))).or_insert(0) += 1;
+    }
+    (shape, doc.descendants().filter(|n| class(n, "message")).count())
+}
+
+#[test]
+fn every_process_lesson_page_shows_its_figure_and_the_figure_is_what_the_lesson_does() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let lessons =
+        ["spawn", "naming", "subclass", "daemon", "no-daemon", "terminate", "barrier", "pipe", "queue", "pool"];
+    for lesson in lessons {
+        let page = std::fs::read_to_string(root.join(format!("book/src/processes/{lesson}.md"))).unwrap();
+        assert!(page.contains(&format!("(figures/{lesson}.svg)")), "the {lesson} page shows its figure");
+        let file = root.join(format!("crates/local-procs/figures/{lesson}.svg"));
+        let svg = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e} (make proc-lessons draws it)", file.display()));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        // The figure's title is the command that drew it: run it again.
+        let title = doc.descendants().find(|n| n.has_tag_name("title")).and_then(|t| t.text()).unwrap();
+        let args: Vec<&str> = title.strip_prefix("local-procs ").expect("a local-procs command").split(' ').collect();
+        assert_eq!(args[0], lesson, "{title}");
+        // Two lessons race with no sleeping (a child killed before it
+        // starts, or ended before the signal): those run at their pace.
+        let mut run = if ["daemon", "terminate"].contains(&lesson) { vec!["--time-scale", "1"] } else { vec![] };
+        run.extend_from_slice(&args);
+        let (_, trace) = traced(&run);
+        let (now, messages) = shape_of_trace(&trace);
+        let (drawn, arrows) = shape_of_figure(&doc);
+        // A child killed at once (the daemon at its parent's exit, the
+        // terminated child) may die before or after its first line: its
+        // `started` is a race, left out of the comparison.
+        let killed: Vec<String> = now
+            .keys()
+            .chain(drawn.keys())
+            .filter(|(_, _, call)| call.contains("(killed by"))
+            .map(|(name, ..)| name.clone())
+            .collect();
+        // Which worker runs which chunk differs from run to run: a chunk's
+        // run is counted for the pool, not for its worker.
+        let settled = |shape: Shape| -> Shape {
+            let mut settled = Shape::new();
+            for ((name, op, call), n) in shape {
+                if call == "started" && killed.contains(&name) {
+                    continue;
+                }
+                let name = if call.starts_with("task from input") { "a pool worker".into() } else { name };
+                *settled.entry((name, op, call)).or_insert(0) += n;
+            }
+            settled
+        };
+        let (now, drawn) = (settled(now), settled(drawn));
+        assert_eq!(
+            arrows, messages,
+            "{lesson}: the figure's arrows are the lesson's messages (make proc-lessons redraws it)"
+        );
+        assert_eq!(
+            drawn, now,
+            "{lesson}: the figure's waits and moments are the lesson's (make proc-lessons redraws it)"
+        );
+        assert!(now.keys().any(|(_, _, call)| call.starts_with("fork: ")), "{lesson}: a child is seen forked");
     }
 }

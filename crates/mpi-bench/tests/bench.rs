@@ -186,10 +186,14 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
             let text = format!("ranks,seconds\n9,{}\n18,{}\n", seconds * factor, 2.0 * seconds * factor);
             std::fs::write(raw.join(format!("launch-{program}-{run}.csv")), text).unwrap();
         }
-        for (program, pipe) in [("rust", 2.0), ("python", 10.0), ("c", 1.9)] {
+        for (program, pipe) in [("rust", 2.0), ("traced", 3.0), ("python", 10.0), ("c", 1.9)] {
             let mut text = format!("pipe_roundtrip {} us\nspawn_join 1 ms\n", pipe * factor);
             if program != "c" {
-                let rate = if program == "rust" { 100_000.0 } else { 1000.0 };
+                let rate = match program {
+                    "rust" => 100_000.0,
+                    "traced" => 50_000.0,
+                    _ => 1000.0,
+                };
                 for shape in ["1x1", "2x2"] {
                     text += &format!("queue_throughput {} items/s {shape}\n", rate * factor);
                 }
@@ -228,6 +232,12 @@ fn the_report_takes_medians_writes_files_and_names_the_ratios() {
     assert!(pipe.contains("5.0 x") && pipe.contains("1.05 x") && pipe.ends_with("<= 1.1 x C met"), "{pipe}");
     let queue = out.stdout.lines().find(|l| l.starts_with("queue_throughput 1x1")).unwrap();
     assert!(queue.contains("100.0 x") && queue.ends_with(">= 50 x Python met"), "{queue}");
+    // What --trace costs: 3 µs against 2 is 1.5 x slower; half the items
+    // per second, 2 x slower.
+    let cost = out.stdout.split("What local-procs --trace costs").nth(1).expect("the tracing table");
+    let row = |name: &str| cost.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {cost}"));
+    assert!(row("pipe_roundtrip").ends_with("1.50 x slower"), "{cost}");
+    assert!(row("queue_throughput 1x1").ends_with("2.00 x slower"), "{cost}");
     for svg in ["latency.svg", "bandwidth.svg", "latency-tcp.svg", "launch.svg", "local.svg", "queue.svg", "pool.svg"] {
         let text = std::fs::read_to_string(dir.join(svg)).unwrap_or_else(|e| panic!("{svg}: {e}"));
         roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{svg}: {e}"));

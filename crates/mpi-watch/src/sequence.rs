@@ -185,26 +185,8 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
         .map(|m| x(m.send.rank.max(m.recv.rank)) + 10.0 + label(m).chars().count() as f64 * LABEL_CHAR)
         .fold(0.0, f64::max);
     let width = (x(ranks - 1) + LEFT).max((EXPLANATION.len() + 45) as f64 * LABEL_CHAR).max(labels_end + 10.0);
-    let height = TOP + HEIGHT + 90.0 + if whole { LABEL_HEIGHT } else { 2.0 * LABEL_HEIGHT };
 
     let mut svg = String::new();
-    let shown = if whole {
-        format!("{} from the first call to the last", duration(span))
-    } else {
-        format!("{} to {} of {}", duration(from - first), duration(to - first), duration(last - first))
-    };
-    let _ = write!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="12">
-<title>{title}</title>
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1f5fa8"/></marker></defs>
-<rect width="100%" height="100%" fill="white"/>
-<text x="10" y="24" font-size="15" font-weight="bold">{title}</text>
-<text x="10" y="42" fill="#555">time flows down: {shown}; {explanation}</text>
-"##,
-        title = escape(title),
-        shown = escape(&shown),
-    );
     // The time axis, on the left: round ticks from the window's start.
     let step = tick_step(span, 6.0);
     let mut tick = 0.0;
@@ -352,6 +334,10 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
         0 => String::new(),
         n => format!(", {n} unlabelled (hover over an arrow)"),
     };
+    // Tall enough for the lowest label of a moment or a wait, and the lines below.
+    let lowest = placed.iter().map(|p| p.2).fold(TOP + 40.0 + HEIGHT, f64::max);
+    let width = placed.iter().map(|p| p.1 + 10.0).fold(width, f64::max);
+    let height = lowest + 50.0 + if whole { LABEL_HEIGHT } else { 2.0 * LABEL_HEIGHT };
     let mut footer = height - 20.0;
     if !whole {
         let _ = writeln!(
@@ -374,8 +360,26 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
         messages.len(),
         ranks_used.len(),
     );
+    let mut head = String::new();
+    let shown = if whole {
+        format!("{} from the first call to the last", duration(span))
+    } else {
+        format!("{} to {} of {}", duration(from - first), duration(to - first), duration(last - first))
+    };
+    let _ = write!(
+        head,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="12">
+<title>{title}</title>
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1f5fa8"/></marker></defs>
+<rect width="100%" height="100%" fill="white"/>
+<text x="10" y="24" font-size="15" font-weight="bold">{title}</text>
+<text x="10" y="42" fill="#555">time flows down: {shown}; {explanation}</text>
+"##,
+        title = escape(title),
+        shown = escape(&shown),
+    );
     Drawn {
-        svg,
+        svg: head + &svg,
         messages: messages.len(),
         messages_in_trace: all_messages.len(),
         window_us: (from - first, to - first),

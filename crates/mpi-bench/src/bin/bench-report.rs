@@ -566,6 +566,7 @@ fn local_section(
     if !bars.is_empty() {
         write("local.svg", bar_chart("local-procs speed-up over Python multiprocessing", &bars))?;
     }
+    tracing_cost(out, md, &value);
 
     // The curves: how a cost grows with producers x consumers, or workers.
     for (figure, file, title, x_label, y_label) in [
@@ -625,6 +626,40 @@ fn local_section(
         write(file, chart.to_svg())?;
     }
     Ok(())
+}
+
+/// What `local-procs --trace` costs: each figure on one core, run as it is
+/// and traced (every pipe message, queue item, fork and wait written to
+/// the trace), side by side. Untraced is the library as every lesson runs
+/// it: its instrumentation compiled in, no subscriber listening.
+fn tracing_cost(out: &mut String, md: &mut String, value: &dyn Fn(&str, &str, &str, &str) -> Option<f64>) {
+    let mut table = Table {
+        title: "What local-procs --trace costs, all on one core (median of the runs)".into(),
+        header: ["figure", "untraced", "traced", "traced/untraced"].map(String::from).to_vec(),
+        columns: vec![(22, Align::Left), (18, Align::Right), (18, Align::Right), (0, Align::Free)],
+        rows: Vec::new(),
+    };
+    for (figure, unit, more_is_better, shape, _) in FIGURES {
+        let (Some(plain), Some(traced)) =
+            (value("rust", "onecore", figure, shape), value("traced", "onecore", figure, shape))
+        else {
+            continue;
+        };
+        // How many times slower tracing makes it, whichever way the unit goes.
+        let slower = if more_is_better { plain / traced } else { traced / plain };
+        let name = if shape.is_empty() { figure.to_owned() } else { format!("{figure} {shape}") };
+        table.rows.push(vec![
+            name,
+            format!("{plain:.3} {unit}"),
+            format!("{traced:.3} {unit}"),
+            format!("{slower:.2} x slower"),
+        ]);
+    }
+    if !table.rows.is_empty() {
+        out.push_str(&table.text());
+        md.push_str(&table.markdown());
+        let _ = writeln!(out);
+    }
 }
 
 /// The x of a curve's shape: workers `8`, or producers `4` of `4x4`.
