@@ -29,34 +29,44 @@ pub struct Message {
 /// receives that have no partner in the trace (a rank that aborted, say);
 /// waits and moments are neither.
 pub fn pair(events: &[Event]) -> (Vec<Message>, Vec<Event>) {
+    let (pairs, unmatched) = pair_indices(events);
+    let messages =
+        pairs.into_iter().map(|(s, r)| Message { send: events[s].clone(), recv: events[r].clone() }).collect();
+    (messages, unmatched.into_iter().map(|i| events[i].clone()).collect())
+}
+
+/// [`pair`], as indices into `events`: (send, receive) pairs in the order
+/// of their sends, and the unmatched events in time order.
+pub fn pair_indices(events: &[Event]) -> (Vec<(usize, usize)>, Vec<usize>) {
     type Key<'a> = (i32, i32, &'a str, i32);
-    let mut sends: HashMap<Key, VecDeque<&Event>> = HashMap::new();
-    let mut recvs: HashMap<Key, VecDeque<&Event>> = HashMap::new();
-    let mut ordered: Vec<&Event> = events.iter().collect();
-    ordered.sort_by(|a, b| a.start_us.total_cmp(&b.start_us));
-    for event in ordered {
+    let mut sends: HashMap<Key, VecDeque<usize>> = HashMap::new();
+    let mut recvs: HashMap<Key, VecDeque<usize>> = HashMap::new();
+    let mut ordered: Vec<usize> = (0..events.len()).collect();
+    ordered.sort_by(|&a, &b| events[a].start_us.total_cmp(&events[b].start_us));
+    for i in ordered {
+        let event = &events[i];
         match event.op {
-            Op::Send => sends.entry((event.rank, event.peer, &event.comm, event.tag)).or_default().push_back(event),
-            Op::Recv => recvs.entry((event.peer, event.rank, &event.comm, event.tag)).or_default().push_back(event),
+            Op::Send => sends.entry((event.rank, event.peer, &event.comm, event.tag)).or_default().push_back(i),
+            Op::Recv => recvs.entry((event.peer, event.rank, &event.comm, event.tag)).or_default().push_back(i),
             Op::Wait | Op::Mark => {}
         }
     }
-    let mut messages = Vec::new();
+    let mut pairs = Vec::new();
     let mut unmatched = Vec::new();
     for (key, mut queue) in sends {
         let mut partners = recvs.remove(&key).unwrap_or_default();
         while let Some(send) = queue.pop_front() {
             match partners.pop_front() {
-                Some(recv) => messages.push(Message { send: send.clone(), recv: recv.clone() }),
-                None => unmatched.push(send.clone()),
+                Some(recv) => pairs.push((send, recv)),
+                None => unmatched.push(send),
             }
         }
-        unmatched.extend(partners.into_iter().cloned());
+        unmatched.extend(partners);
     }
-    unmatched.extend(recvs.into_values().flatten().cloned());
-    messages.sort_by(|a, b| a.send.start_us.total_cmp(&b.send.start_us));
-    unmatched.sort_by(|a, b| a.start_us.total_cmp(&b.start_us));
-    (messages, unmatched)
+    unmatched.extend(recvs.into_values().flatten());
+    pairs.sort_by(|a, b| events[a.0].start_us.total_cmp(&events[b.0].start_us).then(a.0.cmp(&b.0)));
+    unmatched.sort_by(|&a, &b| events[a].start_us.total_cmp(&events[b].start_us).then(a.cmp(&b)));
+    (pairs, unmatched)
 }
 
 const LANE: f64 = 110.0;
@@ -91,17 +101,22 @@ fn tick_step(span: f64, ticks: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|&step| step >= raw).unwrap_or(10.0 * power)
 }
 
+/// Where a message went: `tag N` for MPI, `pipe N` or `queue N` (the
+/// trace's number for it) in a process trace.
+pub fn channel(event: &Event) -> String {
+    match event.comm.as_str() {
+        kind @ ("queue" | "pipe") => format!("{kind} {}", event.tag),
+        _ => format!("tag {}", event.tag),
+    }
+}
+
 /// A message's label: its tag and size, and how long each side spent in
 /// its call (a process trace's: its pipe or queue, and each side's call).
 fn label(message: &Message) -> String {
-    let (channel, send, receive) = match message.send.comm.as_str() {
-        "queue" => ("queue", "put", "get"),
-        "pipe" => ("pipe", "send", "receive"),
-        _ => ("tag", "send", "receive"),
-    };
+    let (send, receive) = if message.send.comm == "queue" { ("put", "get") } else { ("send", "receive") };
     format!(
-        "{channel} {}, {} B: {send} {}, {receive} {}",
-        message.send.tag,
+        "{}, {} B: {send} {}, {receive} {}",
+        channel(&message.send),
         message.send.bytes,
         duration(message.send.end_us - message.send.start_us),
         duration(message.recv.end_us - message.recv.start_us)
@@ -246,20 +261,34 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
     // Each call as a bar on its rank's lifeline: how long the rank was in
     // it. A wait (a lock, a barrier, a join) is labelled when it is long
     // enough to see; a moment (started, ended) is a dot with its words.
+    // Past a few hundred labels of waits and moments, the rest keep their
+    // words as tooltips: placing each below the others costs the square of
+    // their number, and a picture of thousands cannot be read anyway.
+    let mut labels_left = MAX_MESSAGES;
+    let mut unlabelled = 0;
     let mut waits = 0;
     for event in &events {
         let (top, bottom) = (y(event.start_us), y(event.end_us).max(y(event.start_us) + 2.0));
         let took = duration(event.end_us - event.start_us);
         if event.op == Op::Mark {
-            let ly = place(x(event.rank) + 8.0, &event.call, top + 4.0);
+            let words = if labels_left > 0 {
+                labels_left -= 1;
+                let ly = place(x(event.rank) + 8.0, &event.call, top + 4.0);
+                format!(
+                    r##"<text x="{:.1}" y="{ly:.1}" fill="#555" font-size="10">{}</text>"##,
+                    x(event.rank) + 8.0,
+                    escape(&event.call)
+                )
+            } else {
+                unlabelled += 1;
+                format!("<title>{}</title>", escape(&event.call))
+            };
             let _ = writeln!(
                 svg,
-                r##"<g class="mark" data-rank="{}" data-call="{}"><circle cx="{:.1}" cy="{top:.1}" r="3.5" fill="#555"/><text x="{:.1}" y="{ly:.1}" fill="#555" font-size="10">{}</text></g>"##,
+                r##"<g class="mark" data-rank="{}" data-call="{}"><circle cx="{:.1}" cy="{top:.1}" r="3.5" fill="#555"/>{words}</g>"##,
                 event.rank,
                 escape(&event.call),
                 x(event.rank),
-                x(event.rank) + 8.0,
-                escape(&event.call),
             );
             continue;
         }
@@ -271,7 +300,8 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
         let mut words = String::new();
         if event.op == Op::Wait {
             waits += 1;
-            if bottom - top >= 6.0 {
+            if bottom - top >= 6.0 && labels_left > 0 {
+                labels_left -= 1;
                 let text = format!("{} {took}", event.call);
                 let ly = place(x(event.rank) + 8.0, &text, top + 10.0);
                 words = format!(
@@ -293,7 +323,6 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
             escape(&took),
         );
     }
-    let mut unlabelled = 0;
     for message in &messages {
         let (x1, y1) = (x(message.send.rank), y(message.send.start_us));
         let (x2, y2) = (x(message.recv.rank), y(message.recv.end_us));
@@ -332,7 +361,7 @@ pub fn render_view(trace: &Trace, ranks: i32, title: &str, view: &View) -> Drawn
     let purple = if waits > 0 { ", purple: waiting, holding a lock or running a task" } else { "" };
     let unlabelled = match unlabelled {
         0 => String::new(),
-        n => format!(", {n} unlabelled (hover over an arrow)"),
+        n => format!(", {n} unlabelled (hover over them)"),
     };
     // Tall enough for the lowest label of a moment or a wait, and the lines below.
     let lowest = placed.iter().map(|p| p.2).fold(TOP + 40.0 + HEIGHT, f64::max);
@@ -571,5 +600,25 @@ mod tests {
         // Waits and moments are not messages: nothing is unmatched.
         let (messages, unmatched) = pair(&trace.events);
         assert_eq!((messages.len(), unmatched.len()), (1, 0));
+    }
+
+    #[test]
+    fn thousands_of_moments_are_drawn_with_a_bounded_number_of_labels() {
+        // A process trace of 10,000 moments and no message: every dot is
+        // drawn, the first few hundred labelled, the rest as tooltips.
+        let events: Vec<Event> = (0..10_000)
+            .map(|k| {
+                let mut mark = event(k % 4, Op::Mark, k % 4, 0, f64::from(k));
+                mark.call = format!("moment {k}");
+                mark.end_us = mark.start_us;
+                mark
+            })
+            .collect();
+        let svg = render(&Trace { ranks: Vec::new(), events }, 4, "moments");
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        assert_eq!(classes(&doc, "mark").len(), 10_000);
+        let labelled = classes(&doc, "mark").iter().filter(|g| g.children().any(|c| c.has_tag_name("text"))).count();
+        assert_eq!(labelled, MAX_MESSAGES);
+        assert!(svg.contains("9700 unlabelled (hover over them)"), "the picture says so");
     }
 }
