@@ -283,3 +283,45 @@ fn every_process_lesson_page_shows_its_figure_and_the_figure_is_what_the_lesson_
         assert!(now.keys().any(|(_, _, call)| call.starts_with("fork: ")), "{lesson}: a child is seen forked");
     }
 }
+
+#[test]
+fn each_primitive_wait_is_traced_in_the_process_that_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Supervised::new(env!("CARGO_BIN_EXE_library-checks"))
+        .args(["sync-traced"])
+        .env(local_procs::trace::DIR_VAR, dir.path())
+        .time_limit(Duration::from_secs(30))
+        .run()
+        .unwrap();
+    assert!(run.clean_success(), "{}", run.describe());
+    let (trace, never_got) = local_procs::trace::merge(dir.path()).unwrap();
+    assert_eq!(never_got, 0);
+    let waits = calls(&of(&trace, "Waiter", Op::Wait));
+    for call in ["event.wait", "semaphore.acquire", "lock.acquire", "lock held", "condition.wait"] {
+        assert_eq!(waits.iter().filter(|c| **c == call).count(), 1, "{call} in {waits:?}");
+    }
+    let parent = of(&trace, "MainProcess", Op::Mark);
+    let set = parent.iter().find(|e| e.call == "event.set").expect("the parent sets the event");
+    assert!(calls(&of(&trace, "MainProcess", Op::Wait)).contains(&"join Waiter"));
+    // The waiter's wait for the event ends after the parent set it.
+    let waited = of(&trace, "Waiter", Op::Wait).into_iter().find(|e| e.call == "event.wait").unwrap();
+    assert!(waited.end_us >= set.start_us, "{waited:?} ended before {set:?}");
+}
+
+#[test]
+fn a_pool_workers_death_is_on_its_lifeline_and_a_failed_lesson_still_writes_its_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pool.jsonl");
+    let run = Supervised::new(BIN)
+        .args(["--time-scale", "0", "--trace", file.to_str().unwrap(), "pool", "--crash-at", "5"])
+        .time_limit(Duration::from_secs(60))
+        .run()
+        .unwrap();
+    assert!(!run.clean_success() && run.stderr.contains("input index 5"), "{}", run.describe());
+    let trace = Trace::read(&file).unwrap();
+    let deaths: Vec<&Event> =
+        trace.events.iter().filter(|e| e.op == Op::Mark && e.call == "reaped (killed by SIGKILL)").collect();
+    assert_eq!(deaths.len(), 1, "{trace:?}");
+    let dead = trace.lifeline(deaths[0].rank);
+    assert!(dead.starts_with("PoolWorker-"), "{dead}");
+}

@@ -6,7 +6,7 @@
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-death-names-its-own-input | pool-panic-in-map | pool-dropped | pool-terminate-deaf-worker | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives | sync-calls | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
+//! primitives | sync-calls | sync-traced | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
 
 use std::time::{Duration, Instant};
 
@@ -202,6 +202,27 @@ fn main() {
     let case = std::env::args().nth(1).unwrap_or_default();
     match case.as_str() {
         // Python numbers a child's children below the child: Process-1:1, Process-2:1.
+        // Each primitive's wait, traced: run with LOCAL_PROCS_TRACE_DIR set.
+        "sync-traced" => {
+            assert!(local_procs::trace::init_from_env(), "LOCAL_PROCS_TRACE_DIR names the trace's folder");
+            let (event, slots) = (Event::new().unwrap(), Semaphore::new(0).unwrap());
+            let (lock, condition) = (Lock::new().unwrap(), Condition::new().unwrap());
+            let mut waiter = Process::new({
+                let (event, slots, lock, condition) = (event.clone(), slots.clone(), lock.clone(), condition.clone());
+                move || {
+                    event.wait();
+                    assert!(slots.acquire_timeout(Duration::from_secs(10)));
+                    drop(lock.acquire());
+                    let mut guard = condition.acquire();
+                    let _ = guard.wait_timeout(Duration::from_millis(1));
+                }
+            })
+            .with_name("Waiter");
+            waiter.start().unwrap();
+            event.set();
+            slots.release();
+            assert_eq!(waiter.join().unwrap(), 0);
+        }
         "grandchildren" => {
             let mut parents: Vec<Process> = (0..2)
                 .map(|_| {
