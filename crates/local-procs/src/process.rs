@@ -406,9 +406,11 @@ impl fmt::Display for Process {
             State::Started(pid) => write!(f, " pid={pid} parent={} started", getpid())?,
             State::Stopped(pid, code) => {
                 write!(f, " pid={pid} parent={} stopped exitcode=", getpid())?;
+                // A negative code is a signal's number, negated; a code of 0
+                // or more negated is no signal, and is printed as it is.
                 match Signal::try_from(-code) {
-                    Ok(signal) if code < 0 => write!(f, "-{}", signal.as_str())?,
-                    _ => write!(f, "{code}")?,
+                    Ok(signal) => write!(f, "-{}", signal.as_str())?,
+                    Err(_) => write!(f, "{code}")?,
                 }
             }
         }
