@@ -250,7 +250,9 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 }
             }
         }
-        if state.head.load(Ordering::Relaxed) >= capacity || state.used.load(Ordering::Relaxed) > capacity {
+        // `used` is within bounds here (the loop above found room), but the
+        // head is read from memory any process may have scribbled on.
+        if state.head.load(Ordering::Relaxed) >= capacity {
             return Err(state.corrupt());
         }
         let tail = wrap(state.head.load(Ordering::Relaxed) + state.used.load(Ordering::Relaxed), capacity);
@@ -390,5 +392,21 @@ fn wrap(offset: usize, capacity: usize) -> usize {
         offset - capacity
     } else {
         offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_head_outside_the_ring_breaks_the_queue_instead_of_writing_there() {
+        let mut queue: Queue<u32> = Queue::with_capacity(64).unwrap();
+        queue.put(&1).unwrap();
+        // What a stray write into the shared memory would leave.
+        queue.shared.get().head.store(64, Ordering::Relaxed);
+        let error = queue.put(&2).unwrap_err().to_string();
+        assert!(error.contains("does not fit"), "{error}");
+        assert!(queue.put(&3).is_err(), "and it stays broken");
     }
 }

@@ -466,6 +466,12 @@ fn each_queue_call_holds_to_the_bound() {
 }
 
 #[test]
+fn room_made_before_a_putters_deadline_counts_when_it_is_seen_after() {
+    let run = check("queue-room-at-the-deadline");
+    assert_eq!(run.stdout.trim(), "stopped past its deadline, continued: Ok(0), qsize 2", "{}", run.describe());
+}
+
+#[test]
 fn a_process_prints_as_python_and_its_children_are_tracked_and_waited_for() {
     let run = check("process-bookkeeping");
     assert_eq!(

@@ -6,7 +6,7 @@
 //! queue-owner-died | queue-waiter-killed | pool-close-beside-another |
 //! pool-after-close | pool-map-details | pool-workers-hold-only-their-pipes | pool-worker-dies-on-a-later-chunk | pool-idle-worker-dies | pool-death-names-its-own-input | pool-panic-in-map | pool-dropped | pool-terminate-deaf-worker | pool-dropped-in-child |
 //! pool-task-fails | pool-async-large-after-close | pool-used-in-child | queue-broken-wakes-sleepers |
-//! primitives | sync-calls | sync-traced | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
+//! primitives | sync-calls | sync-traced | queue-room-at-the-deadline | pipe-calls | queue-calls | process-bookkeeping | dropped-handles-reaped | dead-holder`
 
 use std::time::{Duration, Instant};
 
@@ -595,6 +595,32 @@ fn main() {
                 "an item of exactly the capacity: {all:?}, then {:?}",
                 whole.try_get().map(|i| i.map(|v| v.len()))
             );
+        }
+        // Room that a putter finds only after its deadline still counts: it
+        // waits for room with a limit, is stopped (SIGSTOP) while it waits,
+        // an item is taken, which makes exactly its room, and its deadline
+        // passes while it is stopped; continued, it must put, not time out.
+        "queue-room-at-the-deadline" => {
+            let item = vec![1u8; 27]; // 32 bytes of the ring: two fill 64
+            let mut queue: Queue<Vec<u8>> = Queue::with_capacity(64).expect("a queue");
+            queue.put(&item).expect("put");
+            queue.put(&item).expect("put");
+            let (mut putter_queue, putter_item) = (queue.clone(), item.clone());
+            let mut putter = Process::new(move || {
+                putter_queue.put_timeout(&putter_item, Duration::from_millis(300)).expect("the room was there");
+            });
+            putter.start().expect("start");
+            let pid = putter.pid().expect("started").as_raw();
+            until("the putter sleeps, waiting for room", || {
+                queue.waiting_putters() == 1 && putter.kernel_state() == Some("sleeping")
+            });
+            signal_one(pid, libc::SIGSTOP);
+            until("the putter is stopped", || putter.kernel_state() == Some("stopped"));
+            queue.get_timeout(Duration::from_secs(10)).expect("an item");
+            // Past the putter's 300 ms for certain (its clock started before ours).
+            std::thread::sleep(Duration::from_millis(400));
+            signal_one(pid, libc::SIGCONT);
+            println!("stopped past its deadline, continued: {:?}, qsize {}", putter.join(), queue.qsize());
         }
         // What a process prints as, and the children it keeps track of.
         "process-bookkeeping" => {
