@@ -409,4 +409,33 @@ mod tests {
         assert!(error.contains("does not fit"), "{error}");
         assert!(queue.put(&3).is_err(), "and it stays broken");
     }
+
+    #[test]
+    fn a_get_refuses_a_head_outside_the_ring_and_a_length_beyond_the_bytes_in_use() {
+        let mut queue: Queue<u32> = Queue::with_capacity(64).unwrap();
+        queue.put(&1).unwrap();
+        queue.shared.get().head.store(64, Ordering::Relaxed);
+        let error = queue.get().unwrap_err().to_string();
+        assert!(error.contains("does not fit"), "{error}");
+
+        let mut queue: Queue<u32> = Queue::with_capacity(64).unwrap();
+        queue.put(&1).unwrap(); // 4 bytes of length, 1 of item: 5 in use
+        let (ring, _) = queue.shared.extra();
+        // SAFETY: the ring holds the item's 4-byte length at its head, 0.
+        unsafe { std::ptr::copy_nonoverlapping(2u32.to_le_bytes().as_ptr(), ring, HEADER) };
+        let error = queue.get().unwrap_err().to_string();
+        assert!(error.contains("does not fit"), "a length of 2 where 1 byte is in use: {error}");
+    }
+
+    #[test]
+    fn an_item_of_no_bytes_goes_through() {
+        // `()` encodes in no bytes: the ring holds its length alone.
+        let mut queue: Queue<()> = Queue::with_capacity(64).unwrap();
+        queue.put(&()).unwrap();
+        queue.put(&()).unwrap();
+        assert_eq!(queue.qsize(), 2);
+        queue.get().unwrap();
+        queue.get().unwrap();
+        assert!(queue.is_empty());
+    }
 }

@@ -472,6 +472,17 @@ fn room_made_before_a_putters_deadline_counts_when_it_is_seen_after() {
 }
 
 #[test]
+fn a_put_wakes_a_getter_asleep_on_the_empty_queue() {
+    let run = check("queue-wakes-a-sleeping-getter");
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        ["taken: Ok(0)", "twenty hand-offs within 1 s: true"],
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
 fn a_process_prints_as_python_and_its_children_are_tracked_and_waited_for() {
     let run = check("process-bookkeeping");
     assert_eq!(
