@@ -472,14 +472,20 @@ fn room_made_before_a_putters_deadline_counts_when_it_is_seen_after() {
 }
 
 #[test]
-fn a_put_wakes_a_getter_asleep_on_the_empty_queue() {
-    let run = check("queue-wakes-a-sleeping-getter");
+fn a_put_wakes_a_sleeping_getter_and_a_get_a_sleeping_putter() {
+    let run = check("queue-wakes-sleepers");
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
-        ["taken: Ok(0)", "twenty hand-offs within 1 s: true"],
+        ["getter: Ok(0)", "putter: Ok(0)", "twenty hand-offs each way within 1 s: true true"],
         "{}",
         run.describe()
     );
+}
+
+#[test]
+fn shared_objects_give_their_memory_back_when_dropped() {
+    let run = check("shared-memory-returned");
+    assert_eq!(run.stdout.trim(), "mappings left by 200 dropped objects: true", "{}", run.describe());
 }
 
 #[test]
