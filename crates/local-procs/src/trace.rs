@@ -3,10 +3,11 @@
 //! through `tracing` and written, under `local-procs --trace FILE`, one
 //! JSON line per event, each process into its own file.
 //!
-//! The library emits `tracing` events (target `local_procs`) wherever a
-//! process starts, ends or is joined, and wherever a pipe message or a
-//! queue item goes in or comes out; with no subscriber (the default) each
-//! costs one relaxed load of the callsite's interest. [`init_from_env`]
+//! The library emits `tracing` events and spans (target `local_procs`)
+//! wherever a process starts, ends, is signalled, joined or reaped, waits
+//! or holds a lock, and wherever a pipe message or a queue item goes in or
+//! comes out; until [`emit`] is called (by [`init_from_env`]) each costs one
+//! relaxed load of a flag. [`init_from_env`]
 //! installs the writer when [`DIR_VAR`] names a folder: each process
 //! appends to `DIR/PID.jsonl`, one `write` per line (no buffer, so that a
 //! fork copies nothing half-written), with the time on `CLOCK_MONOTONIC`,
@@ -41,7 +42,24 @@ pub(crate) fn now_us() -> f64 {
 /// The time a traced call starts, when a trace is being written (else
 /// `None`, and no clock is read).
 pub(crate) fn start() -> Option<f64> {
-    tracing::enabled!(target: "local_procs", tracing::Level::TRACE).then(now_us)
+    (on() && tracing::enabled!(target: "local_procs", tracing::Level::TRACE)).then(now_us)
+}
+
+/// Whether the library emits its events at all: once [`init_from_env`]
+/// installed the writer, or [`emit`] was called for a subscriber of your
+/// own. Off, each traced call costs one load of this flag: a `tracing`
+/// callsite costs more in a forked child, which registers it anew (about
+/// 14 µs on each start and join of a process, measured).
+static EMIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn on() -> bool {
+    EMIT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Emit the library's events and spans (target `local_procs`) to whatever
+/// `tracing` subscriber is installed; [`init_from_env`] calls it.
+pub fn emit() {
+    EMIT.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// A name for a new pipe or queue, unique on this machine while its
@@ -56,19 +74,26 @@ pub(crate) fn channel_id() -> u64 {
 /// `tracing` span, open until dropped; with no trace written,
 /// `Span::none()`, and `call`'s words are never formatted.
 pub(crate) fn span(call: fmt::Arguments<'_>) -> tracing::Span {
+    if !on() {
+        return tracing::Span::none();
+    }
     tracing::trace_span!(target: "local_procs", "span", call = %call)
 }
 
 /// A moment in this process's life (it started, it ended, it signalled a
 /// child), drawn as a dot with its words on its lifeline.
 pub(crate) fn mark(call: fmt::Arguments<'_>) {
-    tracing::trace!(target: "local_procs", op = "mark", call = %call);
+    if on() {
+        tracing::trace!(target: "local_procs", op = "mark", call = %call);
+    }
 }
 
 /// A moment in a child's life seen by its parent (its end collected, how
 /// it ended), drawn on the child's lifeline.
 pub(crate) fn mark_child(pid: i32, name: &str, call: fmt::Arguments<'_>) {
-    tracing::trace!(target: "local_procs", op = "mark", call = %call, subject_pid = pid, subject = name);
+    if on() {
+        tracing::trace!(target: "local_procs", op = "mark", call = %call, subject_pid = pid, subject = name);
+    }
 }
 
 /// How a process ended, from its exit code in Python's convention (`-N`:
@@ -96,7 +121,11 @@ pub fn init_from_env() -> bool {
         tracing_subscriber::registry().with(layer.with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
             metadata.target().starts_with("local_procs")
         })));
-    tracing::subscriber::set_global_default(subscriber).is_ok()
+    let installed = tracing::subscriber::set_global_default(subscriber).is_ok();
+    if installed {
+        emit();
+    }
+    installed
 }
 
 /// Writes each event as a JSON line into its process's file.
