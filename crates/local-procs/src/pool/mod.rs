@@ -621,10 +621,7 @@ impl Pool {
         let worker = &mut self.workers[w];
         let pid = worker.process.pid().map_or(0, |p| p.as_raw());
         let how = match worker.process.join_timeout(Duration::from_secs(5)) {
-            Ok(Some(code)) if code < 0 => match nix::sys::signal::Signal::try_from(-code) {
-                Ok(signal) => format!("killed by {}", signal.as_str()),
-                Err(_) => format!("killed by signal {}", -code),
-            },
+            Ok(Some(code)) if code < 0 => crate::trace::HowEnded(code).to_string(),
             Ok(Some(code)) => format!("exit status {code}"),
             _ => "stopped answering".to_owned(),
         };
